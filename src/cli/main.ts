@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/*
+ * The `hls-swarm` command. Each subcommand is a module in ./commands/<name>.ts exporting
+ * `run(argv): Promise<number>` (the exit code) and `usage` (one paragraph). Exit codes:
+ * 0 done, 1 the run or check failed, 2 usage or configuration error.
+ */
+import { isUserFacingError, UsageError } from './errors.js';
+
+const COMMANDS: Record<string, string> = {
+  doctor: 'Check what this machine has for each origin kind (--fix installs what is missing)',
+  run: 'Run a swarm of ffmpeg viewers against a stream URL',
+  origin: 'Start an origin (python, nginx, vm, container) until Ctrl-C',
+};
+
+interface CommandModule {
+  run(argv: string[]): Promise<number>;
+  usage: string;
+}
+
+function printHelp(): void {
+  const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(8)} ${what}`);
+  process.stdout.write(
+    `Usage: hls-swarm <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'hls-swarm <command> --help' for its options.\n`,
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    printHelp();
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    const { TOOL_VERSION } = await import('../version.js');
+    process.stdout.write(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  if (!(name in COMMANDS)) {
+    process.stderr.write(`hls-swarm: unknown command '${name}'.\n`);
+    printHelp();
+    return 2;
+  }
+  const command = (await import(`./commands/${name}.js`)) as CommandModule;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`hls-swarm ${name}: ${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    if (isUserFacingError(error)) {
+      process.stderr.write(`hls-swarm ${name}: ${error.message}\n`);
+      return error.name === 'ConfigError' ? 2 : 1;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `hls-swarm: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

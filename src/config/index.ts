@@ -1,0 +1,5 @@
+export * from './duration.js';
+export * from './errors.js';
+export * from './parse.js';
+export * from './ports.js';
+export * from './schema.js';

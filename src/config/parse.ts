@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { ConfigError, formatIssues } from './errors.js';
+import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
+
+/** Validates a scenario and applies defaults; throws ConfigError listing every problem. */
+export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, input), source);
+  return result.data;
+}
+
+/** Identity helper that gives editors the scenario type while writing one. */
+export function defineScenario<const T extends ScenarioInput>(scenario: T): T {
+  return scenario;
+}
+
+/** Validates any part of the configuration against its schema with the same error format. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, input), source);
+  return result.data;
+}
+
+/** The JSON Schema of a scenario as a user writes it (defaults optional). */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://hls-swarm.dev/scenario.schema.json',
+    title: 'hls-swarm scenario',
+  };
+}

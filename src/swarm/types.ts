@@ -1,0 +1,124 @@
+import type { SwarmSpec } from '../config/index.js';
+
+/*
+ * The seam between the swarm's parts (command builder, output parsers, stats, runtime) and
+ * the layers below it (metrics, slo, report, vitest). Times are epoch milliseconds named
+ * `…Ms`; durations in seconds are named `…Seconds`.
+ */
+
+/** Classified by URL (never by ffmpeg's log tag). */
+export type RequestKind = 'manifest' | 'segment' | 'init' | 'other';
+
+/** One HTTP request made by one viewer, as complete as ffmpeg's log lets us know it. */
+export interface RequestRecord {
+  clientId: number;
+  kind: RequestKind;
+  url: string;
+  /** When the request began (Opening / HLS request line arrival). */
+  startMs: number;
+  /** HTTP status (exact at trace level: `http_code=`). */
+  status?: number;
+  /** Response body bytes (Content-Length at trace level). */
+  bytes?: number;
+  /** Request start → response headers. */
+  ttfbSeconds?: number;
+  /** Request start → last byte, estimated; the method is documented in src/swarm. */
+  durationSeconds?: number;
+  ok: boolean;
+  /** Why it failed, when it did. */
+  error?: 'http' | 'timeout' | 'connect' | 'expired' | 'other';
+}
+
+/** A sample of one viewer's playback, per progress window (>= 10 s). */
+export interface PlaybackSample {
+  clientId: number;
+  atMs: number;
+  /** out_time advance / wall time over the window. */
+  speed: number;
+  stalled: boolean;
+  /** Seconds behind the live edge, when known. */
+  driftSeconds?: number;
+}
+
+export type ExitCategory =
+  | 'clean'
+  | 'signal'
+  | 'http_error'
+  | 'network'
+  | 'timeout'
+  | 'spawn_failed'
+  | 'error';
+
+export interface SwarmEventMap {
+  request: [RequestRecord];
+  playback: [PlaybackSample];
+  clientStarted: [{ clientId: number; pid: number; atMs: number; restart: boolean }];
+  clientExited: [
+    {
+      clientId: number;
+      atMs: number;
+      exitCode?: number;
+      signal?: string;
+      category: ExitCategory;
+      uptimeMs: number;
+    },
+  ];
+  /** spawn → first segment complete */
+  startup: [{ clientId: number; atMs: number; seconds: number }];
+  reconnect: [{ clientId: number; atMs: number; url?: string }];
+  rampComplete: [{ atMs: number; clients: number }];
+}
+
+export interface DistributionSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface RequestCounts {
+  total: number;
+  ok: number;
+  failed: number;
+  bytes: number;
+}
+
+/** Read-only view of the swarm; reading never resets anything. */
+export interface SwarmSnapshot {
+  atMs: number;
+  clientsTarget: number;
+  clientsActive: number;
+  clientsStarted: number;
+  restarts: number;
+  stalledClients: number;
+  requests: Record<RequestKind, RequestCounts>;
+  httpErrors: Record<string, number>;
+  reconnects: number;
+  timeouts: number;
+  segmentsSkippedExpired: number;
+  playlistReloadFailures: number;
+  exitCategories: Partial<Record<ExitCategory, number>>;
+  segmentTtfbSeconds: DistributionSummary;
+  segmentDurationSeconds: DistributionSummary;
+  manifestTtfbSeconds: DistributionSummary;
+  manifestDurationSeconds: DistributionSummary;
+  startupSeconds: DistributionSummary;
+  playbackSpeed: DistributionSummary;
+  throughputBytesPerSecond: number;
+  droppedLines: number;
+  ffmpeg: { path: string; version: string };
+}
+
+export interface SwarmOptions {
+  url: string;
+  spec: SwarmSpec;
+  signal?: AbortSignal;
+  /** Folder for per-client logs (bounded); default a temporary folder. */
+  logDir?: string;
+  /** Print each spawned command (secrets redacted). */
+  printCommand?: (line: string) => void;
+}

@@ -1,0 +1,17 @@
+/*
+ * System primitives every layer shares: owned processes (nothing outlives us), ports,
+ * bounded log files, binaries. It sits below config and imports no other layer.
+ */
+export * from './binaries.js';
+export * from './log-file.js';
+export * from './owned-process.js';
+export * from './ports.js';
+export {
+  ownContainer,
+  ownDirectory,
+  ownProcessGroup,
+  releaseContainer,
+  releaseDirectory,
+  releaseProcessGroup,
+  watchdogPid,
+} from './reaper.js';
