@@ -1,1 +1,3 @@
+export * from './errors.js';
+export * from './registry.js';
 export * from './types.js';
