@@ -48,8 +48,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`hls-swarm ${name}: ${error.message}\n\n${command.usage}\n`);
+    const parseArgsError =
+      typeof (error as { code?: unknown })?.code === 'string' &&
+      (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+    if (error instanceof UsageError || parseArgsError) {
+      process.stderr.write(`hls-swarm ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
       return 2;
     }
     if (isUserFacingError(error)) {
