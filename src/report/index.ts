@@ -1,1 +1,14 @@
-export {};
+/*
+ * The report layer: the versioned JSON report (zod schema, also published as JSON Schema),
+ * its atomic writer, the console summary and the live progress line. The summary and the
+ * report are pure functions of the same results object.
+ */
+export * from './build.js';
+export * from './environment.js';
+export * from './format.js';
+export * from './progress.js';
+export * from './redact.js';
+export * from './schema.js';
+export * from './summary.js';
+export * from './timeseries.js';
+export * from './write.js';

@@ -1,0 +1,208 @@
+import type { RunningOrigin } from '../origin/index.js';
+import type { DistributionSummary, SwarmSnapshot } from '../swarm/index.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { collectEnvironment } from './environment.js';
+import { redactConfig, redactText } from './redact.js';
+import {
+  type OriginReport,
+  REPORT_SCHEMA_VERSION,
+  type Report,
+  type ReportEnvironment,
+  type ReportError,
+  type ReportTimeline,
+  type ReportTimeseries,
+  type ScrapeHealth,
+  type SwarmReport,
+  type ThresholdResultEntry,
+  type Verdict,
+} from './schema.js';
+
+/*
+ * Turns what a run produced (origin, swarm snapshot, threshold results, series) into the
+ * report object. Pure apart from `collectEnvironment`'s defaults; secrets are redacted here,
+ * at the one place every report passes through.
+ */
+
+const finite = (value: number | undefined | null, fallback = 0): number =>
+  typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+
+function distribution(summary: DistributionSummary | undefined): DistributionSummary {
+  return {
+    count: Math.max(0, Math.round(finite(summary?.count))),
+    min: finite(summary?.min),
+    mean: finite(summary?.mean),
+    p50: finite(summary?.p50),
+    p90: finite(summary?.p90),
+    p95: finite(summary?.p95),
+    p99: finite(summary?.p99),
+    max: finite(summary?.max),
+  };
+}
+
+const nonNegativeInt = (value: number | undefined) => Math.max(0, Math.round(finite(value)));
+
+/** The swarm part of a report from the swarm's final snapshot. */
+export function swarmReportFromSnapshot(snapshot: SwarmSnapshot): SwarmReport {
+  const requests = {} as SwarmReport['requests'];
+  let bytesTotal = 0;
+  for (const kind of ['manifest', 'segment', 'init', 'other'] as const) {
+    const counts = snapshot.requests?.[kind];
+    requests[kind] = {
+      total: nonNegativeInt(counts?.total),
+      ok: nonNegativeInt(counts?.ok),
+      failed: nonNegativeInt(counts?.failed),
+      bytes: Math.max(0, finite(counts?.bytes)),
+    };
+    bytesTotal += requests[kind].bytes;
+  }
+  const counts = (record: Record<string, number | undefined> | undefined) =>
+    Object.fromEntries(Object.entries(record ?? {}).map(([key, value]) => [key, nonNegativeInt(value)]));
+  return {
+    ffmpeg: { path: snapshot.ffmpeg?.path ?? 'ffmpeg', version: snapshot.ffmpeg?.version ?? 'unknown' },
+    clientsTarget: nonNegativeInt(snapshot.clientsTarget),
+    clientsStarted: nonNegativeInt(snapshot.clientsStarted),
+    clientsActiveAtEnd: nonNegativeInt(snapshot.clientsActive),
+    restarts: nonNegativeInt(snapshot.restarts),
+    stalledClients: nonNegativeInt(snapshot.stalledClients),
+    reconnects: nonNegativeInt(snapshot.reconnects),
+    timeouts: nonNegativeInt(snapshot.timeouts),
+    segmentsSkippedExpired: nonNegativeInt(snapshot.segmentsSkippedExpired),
+    playlistReloadFailures: nonNegativeInt(snapshot.playlistReloadFailures),
+    droppedLines: nonNegativeInt(snapshot.droppedLines),
+    requests,
+    bytesTotal,
+    errorsByStatus: counts(snapshot.httpErrors),
+    exitCategories: counts(snapshot.exitCategories),
+    throughputBytesPerSecond: Math.max(0, finite(snapshot.throughputBytesPerSecond)),
+    distributions: {
+      segmentTtfbSeconds: distribution(snapshot.segmentTtfbSeconds),
+      segmentDurationSeconds: distribution(snapshot.segmentDurationSeconds),
+      manifestTtfbSeconds: distribution(snapshot.manifestTtfbSeconds),
+      manifestDurationSeconds: distribution(snapshot.manifestDurationSeconds),
+      startupSeconds: distribution(snapshot.startupSeconds),
+      playbackSpeed: distribution(snapshot.playbackSpeed),
+    },
+  };
+}
+
+/** The origin part of a report; reads the origin's status once. */
+export function originReportFrom(origin: RunningOrigin): OriginReport {
+  let status: ReturnType<RunningOrigin['status']>;
+  try {
+    status = origin.status();
+  } catch (error) {
+    status = { healthy: false, processes: [], problems: [`status unavailable: ${String(error)}`] };
+  }
+  const exporters: OriginReport['exporters'] = {};
+  if (origin.exporters.nginx) exporters.nginx = redactText(origin.exporters.nginx);
+  if (origin.exporters.node) exporters.node = redactText(origin.exporters.node);
+  return {
+    kind: origin.kind,
+    streamUrl: redactText(origin.streamUrl),
+    exporters,
+    ...(origin.accessLog ? { accessLog: origin.accessLog } : {}),
+    ...(origin.profile ? { profile: origin.profile } : {}),
+    versions: { ...origin.versions },
+    healthy: status.healthy,
+    problems: status.problems.map(redactText),
+    processes: status.processes.map((process) => ({
+      name: process.name,
+      running: process.running,
+      ...(process.pid !== undefined ? { pid: process.pid } : {}),
+      ...(process.exitCode !== undefined && process.exitCode !== null ? { exitCode: process.exitCode } : {}),
+      ...(process.signal ? { signal: process.signal } : {}),
+      ...(process.exitedAtMs !== undefined ? { exitedAtMs: process.exitedAtMs } : {}),
+      ...(process.logFile ? { logFile: process.logFile } : {}),
+    })),
+    logs: { ...origin.logs },
+  };
+}
+
+export interface TimelineMarks {
+  startMs: number;
+  swarmStartMs?: number | null;
+  rampEndMs?: number | null;
+  steadyStartMs?: number | null;
+  endMs: number;
+  plannedSwarmSeconds: number;
+}
+
+export function buildTimeline(marks: TimelineMarks): ReportTimeline {
+  const endMs = Math.max(marks.endMs, marks.startMs);
+  return {
+    startedAt: new Date(marks.startMs).toISOString(),
+    startMs: marks.startMs,
+    swarmStartMs: marks.swarmStartMs ?? null,
+    rampEndMs: marks.rampEndMs ?? null,
+    steadyStartMs: marks.steadyStartMs ?? null,
+    endMs,
+    endedAt: new Date(endMs).toISOString(),
+    durationSeconds: (endMs - marks.startMs) / 1000,
+    plannedSwarmSeconds: Math.max(0, marks.plannedSwarmSeconds),
+  };
+}
+
+/** An error as the report stores it: name, message and stack with secrets redacted. */
+export function reportErrorFrom(error: unknown, withStack = true): ReportError {
+  if (error instanceof Error) {
+    return {
+      name: error.name,
+      message: redactText(error.message),
+      ...(withStack && error.stack ? { stack: redactText(error.stack) } : {}),
+    };
+  }
+  return { name: 'Error', message: redactText(String(error)) };
+}
+
+export interface ReportParts {
+  scenario: { name: string; description?: string; file?: string; test?: string; config: unknown };
+  verdict: Verdict;
+  reason?: string;
+  timeline: ReportTimeline;
+  origin: OriginReport | null;
+  swarm: SwarmReport | null;
+  thresholds: ThresholdResultEntry[];
+  timeseries: ReportTimeseries | null;
+  scrapes?: Record<string, ScrapeHealth>;
+  environment?: ReportEnvironment;
+  error?: unknown;
+  /** User-facing errors (config, port, binary) carry no stack. */
+  errorWithStack?: boolean;
+}
+
+/** Assembles a report; the scenario config is redacted here. */
+export function buildReport(parts: ReportParts): Report {
+  const config = redactConfig(parts.scenario.config);
+  const report: Report = {
+    $schema: 'https://hls-swarm.dev/report.schema.json',
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    scenario: {
+      name: parts.scenario.name,
+      ...(parts.scenario.description ? { description: parts.scenario.description } : {}),
+      ...(parts.scenario.file ? { file: parts.scenario.file } : {}),
+      ...(parts.scenario.test ? { test: parts.scenario.test } : {}),
+      config: config !== null && typeof config === 'object' ? (config as Record<string, unknown>) : {},
+    },
+    verdict: parts.verdict,
+    ...(parts.reason ? { reason: redactText(parts.reason) } : {}),
+    timeline: parts.timeline,
+    origin: parts.origin,
+    swarm: parts.swarm,
+    thresholds: parts.thresholds.map((result) => ({
+      ...result,
+      observed:
+        typeof result.observed === 'number' && Number.isFinite(result.observed) ? result.observed : null,
+    })),
+    timeseries: parts.timeseries,
+    scrapes: parts.scrapes ?? {},
+    environment: parts.environment ?? collectEnvironment(),
+  };
+  if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
+  return report;
+}
+
+/** Whether the run's strict thresholds all held and nothing went wrong: pass or fail. */
+export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[]): 'pass' | 'fail' {
+  return thresholds.some((result) => result.strict && !result.ok) ? 'fail' : 'pass';
+}

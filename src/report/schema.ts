@@ -1,0 +1,244 @@
+import { z } from 'zod';
+
+/*
+ * The JSON report: one file per scenario run, written by the Vitest plugin and by
+ * `hls-swarm run --report`. Versioned: a consumer checks `schemaVersion` before reading.
+ * Times are epoch milliseconds (`…Ms`) plus ISO strings where a human reads them; durations
+ * in seconds are named `…Seconds`. Objects are strict so the JSON Schema says exactly what is there.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1 as const;
+
+export const VERDICTS = ['pass', 'fail', 'interrupted', 'error'] as const;
+export const verdictSchema = z
+  .enum(VERDICTS)
+  .describe(
+    'pass: every strict threshold held; fail: a strict threshold failed; interrupted: stopped early (timeout, Ctrl-C, abort signal); error: the run could not complete (origin, swarm or tool failure)',
+  );
+
+const finiteNumber = z.number();
+const nullableNumber = z.number().nullable();
+
+export const distributionSummarySchema = z
+  .strictObject({
+    count: z.number().int().min(0),
+    min: finiteNumber,
+    mean: finiteNumber,
+    p50: finiteNumber,
+    p90: finiteNumber,
+    p95: finiteNumber,
+    p99: finiteNumber,
+    max: finiteNumber,
+  })
+  .describe('Summary of a merged distribution (all clients together); zeros when count is 0');
+
+export const requestCountsSchema = z.strictObject({
+  total: z.number().int().min(0),
+  ok: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  bytes: z.number().min(0),
+});
+
+export const REQUEST_KINDS = ['manifest', 'segment', 'init', 'other'] as const;
+
+export const timelineSchema = z
+  .strictObject({
+    startedAt: z.string().describe('ISO 8601 time the run began (origin boot included)'),
+    startMs: z.number().describe('Epoch ms the run began'),
+    swarmStartMs: nullableNumber.describe('Epoch ms the first viewer was scheduled; null if never'),
+    rampEndMs: nullableNumber.describe('Epoch ms the ramp reached its target; null if it never did'),
+    steadyStartMs: nullableNumber.describe('Epoch ms the steady window began (ramp end + warm-up)'),
+    endMs: z.number().describe('Epoch ms the run ended (swarm and origin stopped)'),
+    endedAt: z.string(),
+    durationSeconds: z.number().min(0).describe('endMs - startMs in seconds'),
+    plannedSwarmSeconds: z.number().min(0).describe('What the scenario asked for (duration or stages total)'),
+  })
+  .describe('When the phases of the run began and ended');
+
+export const originProcessSchema = z.strictObject({
+  name: z.string(),
+  pid: z.number().int().optional(),
+  running: z.boolean(),
+  exitCode: z.number().int().optional(),
+  signal: z.string().optional(),
+  exitedAtMs: z.number().optional(),
+  logFile: z.string().optional(),
+});
+
+export const originReportSchema = z
+  .strictObject({
+    kind: z.string(),
+    streamUrl: z.string(),
+    exporters: z.strictObject({ nginx: z.string().optional(), node: z.string().optional() }),
+    accessLog: z.string().optional(),
+    profile: z.string().optional(),
+    versions: z.record(z.string(), z.string()).describe('e.g. { ffmpeg: "5.1.6", nginx: "1.22.1" }'),
+    healthy: z.boolean().describe('False if any origin process died while it was meant to run'),
+    problems: z.array(z.string()),
+    processes: z.array(originProcessSchema),
+    logs: z.record(z.string(), z.string()).describe('Log file per process name'),
+  })
+  .describe('The origin under test; null when it never started');
+
+export const swarmReportSchema = z
+  .strictObject({
+    ffmpeg: z.strictObject({ path: z.string(), version: z.string() }),
+    clientsTarget: z.number().int().min(0),
+    clientsStarted: z.number().int().min(0),
+    clientsActiveAtEnd: z.number().int().min(0),
+    restarts: z.number().int().min(0),
+    stalledClients: z.number().int().min(0).describe('Stalled at the last sample'),
+    reconnects: z.number().int().min(0),
+    timeouts: z.number().int().min(0),
+    segmentsSkippedExpired: z.number().int().min(0),
+    playlistReloadFailures: z.number().int().min(0),
+    droppedLines: z.number().int().min(0).describe('ffmpeg log lines dropped by bounded buffers'),
+    requests: z.record(z.enum(REQUEST_KINDS), requestCountsSchema).describe('Requests by kind'),
+    bytesTotal: z.number().min(0),
+    errorsByStatus: z.record(z.string(), z.number().int().min(0)).describe('HTTP error responses by status'),
+    exitCategories: z.record(z.string(), z.number().int().min(0)).describe('Viewer exits by category'),
+    throughputBytesPerSecond: z.number().min(0),
+    distributions: z.strictObject({
+      segmentTtfbSeconds: distributionSummarySchema,
+      segmentDurationSeconds: distributionSummarySchema,
+      manifestTtfbSeconds: distributionSummarySchema,
+      manifestDurationSeconds: distributionSummarySchema,
+      startupSeconds: distributionSummarySchema,
+      playbackSpeed: distributionSummarySchema,
+    }),
+  })
+  .describe('What the viewers saw (whole run); null when the swarm never started');
+
+export const thresholdResultSchema = z.strictObject({
+  metric: z.string().describe('Metric name with its label filter, as written in the scenario'),
+  expression: z.string().describe('The threshold expression, e.g. "p(95)<0.5"'),
+  window: z.string().describe("'steady', 'whole' or a sliding window length"),
+  observed: nullableNumber.describe('The aggregated value compared (the worst window for sliding ones)'),
+  ok: z.boolean().describe('true: the threshold held'),
+  strict: z.boolean().describe('false: reported without failing the run'),
+  abortOnFail: z.boolean().optional(),
+  message: z.string().optional().describe('Why it failed or could not be evaluated'),
+});
+
+export const timeseriesSchema = z
+  .strictObject({
+    stepSeconds: z.number().positive(),
+    startMs: z.number().describe('Epoch ms of t = 0'),
+    t: z.array(z.number()).describe('Seconds since startMs, one per row'),
+    series: z
+      .record(z.string(), z.array(nullableNumber))
+      .describe('Column per metric, same length as t; null where there was no sample'),
+  })
+  .describe('Per-second key metrics of the swarm and the origin');
+
+export const scrapeHealthSchema = z.strictObject({
+  url: z.string(),
+  attempts: z.number().int().min(0),
+  failures: z.number().int().min(0),
+  lastError: z.string().optional(),
+});
+
+export const environmentSchema = z.strictObject({
+  node: z.string(),
+  platform: z.string(),
+  osRelease: z.string(),
+  arch: z.string(),
+  cpus: z.number().int().min(0),
+  cpuModel: z.string(),
+  totalMemoryBytes: z.number().min(0),
+  ci: z.boolean(),
+});
+
+export const reportErrorSchema = z.strictObject({
+  name: z.string(),
+  message: z.string(),
+  stack: z.string().optional(),
+});
+
+export const reportSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.strictObject({ name: z.string(), version: z.string() }),
+    scenario: z.strictObject({
+      name: z.string(),
+      description: z.string().optional(),
+      file: z.string().optional().describe('Scenario file, relative to the project root'),
+      test: z.string().optional().describe('Full test name'),
+      config: z
+        .record(z.string(), z.unknown())
+        .describe('The validated scenario with defaults applied; secret header values redacted'),
+    }),
+    verdict: verdictSchema,
+    reason: z.string().optional().describe('Why the run was aborted, interrupted or errored'),
+    timeline: timelineSchema,
+    origin: originReportSchema.nullable(),
+    swarm: swarmReportSchema.nullable(),
+    thresholds: z.array(thresholdResultSchema),
+    timeseries: timeseriesSchema.nullable(),
+    scrapes: z.record(z.string(), scrapeHealthSchema).describe('Per Prometheus target: scrape health'),
+    environment: environmentSchema,
+    error: reportErrorSchema.optional(),
+  })
+  .describe('hls-swarm scenario report');
+
+export type Verdict = (typeof VERDICTS)[number];
+export type Report = z.output<typeof reportSchema>;
+export type ReportTimeline = z.output<typeof timelineSchema>;
+export type OriginReport = z.output<typeof originReportSchema>;
+export type SwarmReport = z.output<typeof swarmReportSchema>;
+export type ThresholdResultEntry = z.output<typeof thresholdResultSchema>;
+export type ReportTimeseries = z.output<typeof timeseriesSchema>;
+export type ScrapeHealth = z.output<typeof scrapeHealthSchema>;
+export type ReportEnvironment = z.output<typeof environmentSchema>;
+export type ReportError = z.output<typeof reportErrorSchema>;
+
+/** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */
+export const runSummaryEntrySchema = z.strictObject({
+  file: z.string(),
+  test: z.string(),
+  scenario: z.string().optional(),
+  verdict: verdictSchema.nullable().describe('null when the test ended without a report'),
+  testState: z.enum(['passed', 'failed', 'skipped', 'pending']),
+  reportPath: z.string().nullable(),
+  durationSeconds: z.number().min(0),
+  thresholds: z
+    .strictObject({ total: z.number().int(), failed: z.number().int(), failedStrict: z.number().int() })
+    .nullable(),
+  errors: z.array(z.string()),
+});
+
+export const runSummarySchema = z
+  .strictObject({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.strictObject({ name: z.string(), version: z.string() }),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    reason: z.enum(['passed', 'failed', 'interrupted']),
+    scenarios: z.array(runSummaryEntrySchema),
+    environment: environmentSchema,
+  })
+  .describe('hls-swarm run summary: one entry per scenario test');
+
+export type RunSummary = z.output<typeof runSummarySchema>;
+export type RunSummaryEntry = z.output<typeof runSummaryEntrySchema>;
+
+export const REPORT_SCHEMA_ID = 'https://hls-swarm.dev/report.schema.json';
+
+/** The JSON Schema of a report (published as `hls-swarm/report.schema.json`). */
+export function reportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(reportSchema, { io: 'output', unrepresentable: 'any' }),
+    $id: REPORT_SCHEMA_ID,
+    title: 'hls-swarm scenario report',
+  };
+}
+
+/** The JSON Schema of `reports/summary.json`. */
+export function runSummaryJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(runSummarySchema, { io: 'output', unrepresentable: 'any' }),
+    $id: 'https://hls-swarm.dev/run-summary.schema.json',
+    title: 'hls-swarm run summary',
+  };
+}

@@ -1,0 +1,125 @@
+import { styleText } from 'node:util';
+import { formatBitrate, formatBytes, formatNumber, formatPercent, formatSeconds } from './format.js';
+import type { Report, ThresholdResultEntry } from './schema.js';
+
+/*
+ * The end-of-scenario console summary: a pure function of the report (k6 style), so what
+ * the console says and what the JSON says cannot disagree.
+ */
+
+export interface SummaryOptions {
+  /** ANSI colours for ✓/✗ and the verdict; default false (plain text for CI logs). */
+  color?: boolean;
+  /** Shown as the report's location. */
+  reportPath?: string;
+}
+
+const TREND_METRICS = /duration|ttfb|time|latency|startup/;
+
+/** Formats an observed value in the threshold's unit: seconds for time metrics, else a number. */
+export function formatObserved(result: ThresholdResultEntry): string {
+  if (result.observed === null) return 'no data';
+  const aggregation = /^\s*([a-z]+)/.exec(result.expression)?.[1] ?? '';
+  if (aggregation === 'rate') return `${formatNumber(result.observed)} (${formatPercent(result.observed)})`;
+  if (aggregation === 'count') return formatNumber(result.observed);
+  if (TREND_METRICS.test(result.metric) && !/speed/.test(result.metric))
+    return formatSeconds(result.observed);
+  if (/utilization/.test(result.metric)) return formatPercent(result.observed);
+  return formatNumber(result.observed);
+}
+
+/** `✓ segment_duration p(95)<2s [steady] observed 120ms` */
+export function formatThresholdLine(result: ThresholdResultEntry, color = false): string {
+  const mark = result.ok ? '✓' : '✗';
+  const paint = (text: string) =>
+    color ? styleText(result.ok ? 'green' : result.strict ? 'red' : 'yellow', text) : text;
+  const notes: string[] = [];
+  if (!result.strict) notes.push('not strict');
+  if (result.abortOnFail) notes.push('abortOnFail');
+  const tail = notes.length > 0 ? ` (${notes.join(', ')})` : '';
+  const message = !result.ok && result.message ? ` — ${result.message}` : '';
+  return `${paint(mark)} ${result.metric} ${result.expression} [${result.window}] observed ${formatObserved(result)}${tail}${message}`;
+}
+
+function verdictWord(report: Report, color: boolean): string {
+  const word = report.verdict.toUpperCase();
+  if (!color) return word;
+  return styleText(report.verdict === 'pass' ? 'green' : report.verdict === 'fail' ? 'red' : 'yellow', word);
+}
+
+/** The whole summary as lines (no trailing newline). */
+export function formatSummaryLines(report: Report, options: SummaryOptions = {}): string[] {
+  const color = options.color ?? false;
+  const lines: string[] = [];
+  const duration = formatSeconds(report.timeline.durationSeconds);
+  lines.push(`hls-swarm ${report.scenario.name}: ${verdictWord(report, color)} in ${duration}`);
+  if (report.reason) lines.push(`  reason: ${report.reason}`);
+  if (report.error && report.error.message !== report.reason) {
+    lines.push(`  error: ${report.error.name}: ${report.error.message.split('\n')[0]}`);
+  }
+
+  if (report.thresholds.length > 0) {
+    lines.push('  thresholds:');
+    for (const result of report.thresholds) lines.push(`    ${formatThresholdLine(result, color)}`);
+  } else {
+    lines.push('  thresholds: none');
+  }
+
+  const swarm = report.swarm;
+  if (swarm) {
+    const segments = swarm.requests.segment;
+    const manifests = swarm.requests.manifest;
+    const totalRequests = Object.values(swarm.requests).reduce((sum, counts) => sum + counts.total, 0);
+    const failedRequests = Object.values(swarm.requests).reduce((sum, counts) => sum + counts.failed, 0);
+    lines.push(
+      `  clients      target ${swarm.clientsTarget} · started ${swarm.clientsStarted} · restarts ${swarm.restarts} · stalled ${swarm.stalledClients} · reconnects ${swarm.reconnects}`,
+    );
+    lines.push(
+      `  requests     ${totalRequests} (${failedRequests} failed, ${formatPercent(totalRequests > 0 ? failedRequests / totalRequests : null)}) · segments ${segments.total} · manifests ${manifests.total} · ${formatBytes(swarm.bytesTotal)} · ${formatBitrate(swarm.throughputBytesPerSecond)}`,
+    );
+    const statusErrors = Object.entries(swarm.errorsByStatus)
+      .filter(([, count]) => count > 0)
+      .map(([status, count]) => `${status}×${count}`);
+    if (statusErrors.length > 0 || swarm.timeouts > 0) {
+      lines.push(
+        `  errors       ${[...statusErrors, ...(swarm.timeouts > 0 ? [`timeouts×${swarm.timeouts}`] : [])].join(' · ')}`,
+      );
+    }
+    const d = swarm.distributions;
+    lines.push(
+      `  segment      duration p50 ${formatSeconds(d.segmentDurationSeconds.p50)} p95 ${formatSeconds(d.segmentDurationSeconds.p95)} p99 ${formatSeconds(d.segmentDurationSeconds.p99)} max ${formatSeconds(d.segmentDurationSeconds.max)} · ttfb p95 ${formatSeconds(d.segmentTtfbSeconds.p95)}`,
+    );
+    lines.push(
+      `  manifest     duration p50 ${formatSeconds(d.manifestDurationSeconds.p50)} p95 ${formatSeconds(d.manifestDurationSeconds.p95)} · startup p50 ${formatSeconds(d.startupSeconds.p50)} p95 ${formatSeconds(d.startupSeconds.p95)}`,
+    );
+    if (d.playbackSpeed.count > 0) {
+      lines.push(
+        `  playback     speed mean ${formatNumber(d.playbackSpeed.mean)} min ${formatNumber(d.playbackSpeed.min)}`,
+      );
+    }
+  } else {
+    lines.push('  swarm        did not start');
+  }
+
+  const origin = report.origin;
+  if (origin) {
+    const versions = Object.entries(origin.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(' · ');
+    lines.push(
+      `  origin       ${origin.kind}${versions ? ` · ${versions}` : ''} · ${origin.healthy ? 'healthy' : `UNHEALTHY: ${origin.problems.join('; ')}`}`,
+    );
+  }
+  const failingScrapes = Object.entries(report.scrapes).filter(([, health]) => health.failures > 0);
+  if (failingScrapes.length > 0) {
+    lines.push(
+      `  scrapes      ${failingScrapes.map(([name, health]) => `${name} ${health.failures}/${health.attempts} failed`).join(' · ')}`,
+    );
+  }
+  if (options.reportPath) lines.push(`  report       ${options.reportPath}`);
+  return lines;
+}
+
+export function formatSummary(report: Report, options: SummaryOptions = {}): string {
+  return formatSummaryLines(report, options).join('\n');
+}
