@@ -111,6 +111,14 @@ export interface SwarmSnapshot {
   throughputBytesPerSecond: number;
   droppedLines: number;
   ffmpeg: { path: string; version: string };
+  /** When the swarm started (epoch ms); absent before it did. */
+  startedAtMs?: number;
+  /** Clients restarted because their playback stalled (restart.onStall). */
+  stallRestarts?: number;
+  /** Connection attempts that failed before any HTTP response. */
+  connectFailures?: number;
+  /** Segments ffmpeg gave up on ("Failed to open segment"). */
+  segmentsFailed?: number;
 }
 
 export interface SwarmOptions {
@@ -121,4 +129,14 @@ export interface SwarmOptions {
   logDir?: string;
   /** Print each spawned command (secrets redacted). */
   printCommand?: (line: string) => void;
+  /** ffmpeg binary (a name looked up on PATH, or a path); default 'ffmpeg'. */
+  ffmpegPath?: string;
+  /** Environment of the viewers; default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Address the /metrics server binds; default 127.0.0.1. */
+  metricsHost?: string;
+  /** GET the URL once before any viewer starts, so an unreachable URL or a 404 is a clear error; default true. */
+  probeUrl?: boolean;
+  /** Informational lines (preflight results, the variant chosen). */
+  log?: (line: string) => void;
 }
