@@ -1,0 +1,165 @@
+import { parseDurationMs, type SwarmSpec } from '../../config/index.js';
+import type { FfmpegCapabilities } from './capabilities.js';
+
+/** `-seg_max_retry` value where the installed ffmpeg has it: retry a failed segment this often. */
+export const SEG_MAX_RETRY = 3;
+
+export const REDACTED = '<redacted>';
+
+/** Header names whose values must never be printed or stored. */
+const SECRET_HEADER_RE =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth.*)$|token|key|secret|passw|session|signature|credential/i;
+
+/** True when a header (or query parameter) with this name may carry a secret. */
+export function isSecretName(name: string): boolean {
+  return SECRET_HEADER_RE.test(name.trim());
+}
+
+/** A copy of `headers` with secret-looking values replaced by `<redacted>`. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const redacted: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) redacted[name] = isSecretName(name) ? REDACTED : value;
+  return redacted;
+}
+
+/** Redacts secret-looking values in a CRLF-joined `-headers` block ("K: V\r\nK2: V2\r\n"). */
+export function redactHeaderBlock(block: string): string {
+  return block.replace(/^([^:\r\n]+):[^\r\n]*/gm, (line, name: string) =>
+    isSecretName(name) ? `${name}: ${REDACTED}` : line,
+  );
+}
+
+/** Redacts secret-looking query parameters (token=, key=, signature=…) of a URL. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  let changed = false;
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (isSecretName(name)) {
+      parsed.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  if (parsed.password) {
+    parsed.password = 'redacted';
+    changed = true;
+  }
+  return changed ? parsed.toString() : url;
+}
+
+/** Quotes one argument for a POSIX shell; control characters (the CRLF of -headers) use $'…'. */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+  if (/[\x00-\x1f\x7f]/.test(arg)) {
+    const escaped = arg
+      .replace(/\\/g, '\\\\')
+      .replace(/'/g, "\\'")
+      .replace(/\r/g, '\\r')
+      .replace(/\n/g, '\\n')
+      .replace(/\t/g, '\\t')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+      .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    return `$'${escaped}'`;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ClientCommandInput {
+  url: string;
+  clientId: number;
+  spec: SwarmSpec;
+  capabilities: FfmpegCapabilities;
+  /** hls-swarm's version, for the User-Agent. */
+  toolVersion: string;
+  /** Stream specifiers from selectVariant (e.g. '0:p:2'); each becomes `-map <spec>`. Empty/absent: all. */
+  variantMaps?: string[];
+}
+
+export interface ClientCommand {
+  file: string;
+  args: string[];
+  /** The command as a shell line, secret-looking header values and query parameters redacted. */
+  printable: string;
+}
+
+/** `resolve`: connect to `ip` while the Host header keeps the URL's host (and port). */
+export function applyResolve(url: string, ip: string): { url: string; hostHeader: string } {
+  const parsed = new URL(url);
+  const hostHeader = parsed.host; // includes a non-default port
+  parsed.hostname = ip.includes(':') && !ip.startsWith('[') ? `[${ip}]` : ip;
+  return { url: parsed.toString(), hostHeader };
+}
+
+/**
+ * The ffmpeg command of one viewer. Pure: same input, same command.
+ * Order matters: protocol/demuxer options go before `-i`, maps and output after it.
+ * Progress goes to fd 3 so it never mixes with the log on stderr.
+ */
+export function buildClientCommand(input: ClientCommandInput): ClientCommand {
+  const { spec, capabilities, clientId } = input;
+  const logFlags = capabilities.hasDatetimeLogFlag ? 'repeat+level+datetime' : 'repeat+level';
+  const args: string[] = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    `${logFlags}+${spec.logLevel}`,
+    '-progress',
+    'pipe:3',
+  ];
+
+  if (spec.reconnect) {
+    args.push('-reconnect', '1');
+    if (capabilities.hasReconnectStreamed) args.push('-reconnect_streamed', '1');
+    if (capabilities.hasReconnectOnNetworkError) args.push('-reconnect_on_network_error', '1');
+    if (capabilities.hasReconnectDelayMax) {
+      const delayMaxSeconds = Math.max(1, Math.ceil(parseDurationMs(spec.reconnectDelayMax) / 1000));
+      args.push('-reconnect_delay_max', String(delayMaxSeconds));
+    }
+  }
+
+  const timeoutUs = Math.round(parseDurationMs(spec.timeout) * 1000);
+  if (timeoutUs > 0) args.push('-rw_timeout', String(timeoutUs));
+
+  args.push('-user_agent', `hls-swarm/${input.toolVersion}/client-${clientId}`);
+
+  let url = input.url;
+  const headers: Array<[string, string]> = Object.entries(spec.headers);
+  if (spec.resolve) {
+    const resolved = applyResolve(url, spec.resolve);
+    url = resolved.url;
+    // The user's own Host header wins if they set one.
+    if (!headers.some(([name]) => name.toLowerCase() === 'host'))
+      headers.unshift(['Host', resolved.hostHeader]);
+  }
+  if (spec.noCache) {
+    headers.push(['Cache-Control', 'no-cache'], ['Pragma', 'no-cache']);
+  }
+  if (headers.length > 0) {
+    args.push('-headers', headers.map(([name, value]) => `${name}: ${value}\r\n`).join(''));
+  }
+
+  if (capabilities.hasSegMaxRetry) args.push('-seg_max_retry', String(SEG_MAX_RETRY));
+
+  args.push('-i', url);
+  for (const map of input.variantMaps ?? []) args.push('-map', map);
+  args.push('-c', 'copy', '-f', 'null', '-');
+
+  return { file: capabilities.path, args, printable: printableCommand(capabilities.path, args) };
+}
+
+/** A shell line for `file args` with secrets redacted (header values, URL tokens). */
+export function printableCommand(file: string, args: readonly string[]): string {
+  const shown = args.map((arg, index) => {
+    const option = args[index - 1];
+    if (option === '-headers') return redactHeaderBlock(arg);
+    if (option === '-i' || /^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return redactUrl(arg);
+    return arg;
+  });
+  return [file, ...shown].map(shellQuote).join(' ');
+}

@@ -1,0 +1,692 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { RequestKind, RequestRecord } from '../types.js';
+import { classifyRequestUrl } from './classify.js';
+
+/** What one viewer's output says happened, in order. */
+export type ClientOutputEvent =
+  /** Emitted once a request is complete or has failed. */
+  | { type: 'request'; record: RequestRecord }
+  /** One `-progress` block (fd 3). `outTimeUs` is the media time written so far. */
+  | {
+      type: 'progress';
+      atMs: number;
+      outTimeUs: number;
+      speed?: number;
+      totalSize?: number;
+      frame?: number;
+      end: boolean;
+    }
+  | { type: 'reconnect'; atMs: number; url?: string }
+  | { type: 'http_error'; atMs: number; status: number; url?: string }
+  | { type: 'timeout'; atMs: number; url?: string }
+  | { type: 'connect_failed'; atMs: number; reason: string; url?: string }
+  | { type: 'segment_skipped_expired'; atMs: number; count: number }
+  | { type: 'segment_failed'; atMs: number; url?: string }
+  | { type: 'playlist_reload_failed'; atMs: number; url?: string }
+  | { type: 'media_sequence'; atMs: number; from: number; to: number }
+  /** ffmpeg gave up on the input (e.g. "Error opening input", or the last words before exit). */
+  | { type: 'fatal'; atMs: number; message: string };
+
+export interface ClientOutputParserOptions {
+  /** Longest line kept; a longer one is dropped and counted. Default 16 KiB. */
+  maxLineBytes?: number;
+  /** Clock for chunks given without a time. Default Date.now. */
+  nowMs?: () => number;
+}
+
+/**
+ * A manifest's body is read right after its headers and ffmpeg logs the parse at once
+ * ("Skip ('#EXT-X-VERSION…')", "HLS request…"). The first line after the headers ends it;
+ * if nothing is logged within this long, the body is taken to have come with the headers.
+ */
+export const MANIFEST_END_BOUND_MS = 1000;
+
+const MAX_PENDING_STARTS = 16;
+const PENDING_START_MAX_AGE_MS = 60_000;
+const MAX_OPEN_REQUESTS = 32;
+
+interface PendingStart {
+  url: string;
+  atMs: number;
+  playlist?: number;
+}
+
+interface OpenRequest {
+  ctx: string;
+  url: string;
+  /** From the request line; the URL is completed from the Host header when no Opening line names it. */
+  path: string;
+  urlKnown: boolean;
+  kind: RequestKind;
+  startMs: number;
+  playlist?: number;
+  status?: number;
+  bytes?: number;
+  /** Bytes actually read when ffmpeg said the stream ended early. */
+  bytesRead?: number;
+  headersMs?: number;
+  headersDone: boolean;
+  /** Last data line (demuxer output) attributed to this response: the last-byte estimate. */
+  lastDataMs?: number;
+}
+
+/** Local wall time written by ffmpeg 6.1+ with `-loglevel +datetime`: '2024-05-01 12:00:00.123 '. */
+const DATETIME_PREFIX_RE = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) /;
+const REQUEST_LINE_RE = /^request: (\S+) (\S+) HTTP\/[\d.]+/;
+const HLS_REQUEST_RE = /^HLS request for url '(.*)', offset (-?\d+), playlist (\d+)/;
+const OPENING_RE = /^Opening '(.*)' for reading/;
+const EXPIRED_RE = /^skipping (\d+) segments ahead, expired from playlist/;
+const MEDIA_SEQUENCE_RE = /^Media sequence change(?:d unexpectedly:| \()\s*(-?\d+) -> (-?\d+)/;
+const FAILED_SEGMENT_RE = /^Failed to open segment (?:(\d+) of playlist (\d+)|'(.*)')/;
+const RELOAD_FAILED_RE = /^Failed to reload playlist (\d+)/;
+const HTTP_ERROR_RE = /^HTTP error (\d{3})/;
+const PREMATURE_END_RE = /^Stream ends prematurely at (\d+), should be (\d+)/;
+const CONTENT_LENGTH_RE = /^content-length:\s*(\d+)/i;
+const CONTENT_RANGE_RE = /^content-range:\s*bytes\s+(\d+)-(\d+)\//i;
+const CONNECT_FAILED_RE = /^Connection to (\S+) failed(?: \(([^)]*)\))?: (.*)$/;
+
+/**
+ * Turns one viewer's stderr (log at `repeat+level+trace|debug`) and fd 3 (`-progress`) into
+ * events. Lines are stamped on arrival (ffmpeg's stderr is unbuffered), or with ffmpeg's own
+ * time where the `datetime` flag gave one. The frequent demuxer lines (`[mpegts @ …] [trace]
+ * pid=…`, ~90 % of trace output) are recognised by their prefix and only move the current
+ * response's last-data time: no regex runs on them.
+ *
+ * Per request (keyed by the `[http @ ctx]` context, which is one connection):
+ * - start: the `HLS request for url` / `Opening '<url>'` line naming the URL, else the
+ *   `request: GET <path>` line;
+ * - status, bytes, time to first byte: `http_code=`, `header='Content-Length: N'` (trace only);
+ * - last byte (estimated, see docs/swarm-measurement.md): segments and init sections end at the
+ *   last demuxer data line seen after their headers and before ffmpeg moves on (next HLS request
+ *   of the same playlist, a new request on the connection, or the end); manifests end at the
+ *   first line logged after their headers (the playlist parse), bounded by MANIFEST_END_BOUND_MS.
+ *
+ * Never throws on bad input; lines longer than `maxLineBytes` are dropped and counted.
+ */
+export class ClientOutputParser {
+  private readonly maxLineBytes: number;
+  private readonly nowMs: () => number;
+  private readonly logDecoder = new StringDecoder('utf8');
+  private readonly progressDecoder = new StringDecoder('utf8');
+  private logRest = '';
+  private progressRest = '';
+  private discardingLogLine = false;
+  private discardingProgressLine = false;
+  private dropped = 0;
+  private linesSeen = 0;
+
+  private readonly open = new Map<string, OpenRequest>();
+  private readonly pendingStarts: PendingStart[] = [];
+  /** The http context of the segment each playlist is reading. */
+  private readonly segmentCtxByPlaylist = new Map<number, string>();
+  /** The response whose body the demuxer is reading now (data lines extend it). */
+  private dataRequest: OpenRequest | undefined;
+  /** Manifests whose headers are in and whose body end is not yet known. */
+  private manifestsAwaitingEnd: OpenRequest[] = [];
+  /** Request-header block being logged (the lines after `request: GET …`). */
+  private requestBlock: OpenRequest | undefined;
+  private progress: Record<string, string> = {};
+  private ended = false;
+
+  constructor(
+    readonly clientId: number,
+    private readonly emit: (event: ClientOutputEvent) => void,
+    options: ClientOutputParserOptions = {},
+  ) {
+    this.maxLineBytes = options.maxLineBytes ?? 16 * 1024;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Lines dropped because they were longer than maxLineBytes. */
+  get droppedLines(): number {
+    return this.dropped;
+  }
+
+  /** Complete log lines seen so far. */
+  get lines(): number {
+    return this.linesSeen;
+  }
+
+  /** Requests started but not yet complete. */
+  get openRequests(): number {
+    return this.open.size;
+  }
+
+  /** A chunk of stderr. */
+  logChunk(chunk: Buffer | string, atMs: number = this.nowMs()): void {
+    if (this.ended) return;
+    const text = typeof chunk === 'string' ? chunk : this.logDecoder.write(chunk);
+    this.splitLines(text, atMs, 'log');
+  }
+
+  /** A chunk of the `-progress pipe:3` stream. */
+  progressChunk(chunk: Buffer | string, atMs: number = this.nowMs()): void {
+    if (this.ended) return;
+    const text = typeof chunk === 'string' ? chunk : this.progressDecoder.write(chunk);
+    this.splitLines(text, atMs, 'progress');
+  }
+
+  /** The process has exited: flush what is buffered and close what is open. */
+  end(atMs: number = this.nowMs()): void {
+    if (this.ended) return;
+    const logTail = this.logRest + this.logDecoder.end();
+    const progressTail = this.progressRest + this.progressDecoder.end();
+    this.logRest = '';
+    this.progressRest = '';
+    if (logTail && !this.discardingLogLine) this.safeLine(logTail, atMs);
+    if (progressTail && !this.discardingProgressLine) this.safeProgressLine(progressTail, atMs);
+    this.closeManifestsAwaitingEnd(atMs);
+    for (const request of [...this.open.values()]) {
+      // A response whose headers came in was being read when the process ended: it counts,
+      // ending at its last data line. One with no answer yet was cut off by the stop: dropped.
+      if (request.headersDone) this.finish(request, request.lastDataMs ?? request.headersMs ?? atMs);
+      else this.open.delete(request.ctx);
+    }
+    this.ended = true;
+  }
+
+  private splitLines(text: string, atMs: number, stream: 'log' | 'progress'): void {
+    let rest = stream === 'log' ? this.logRest : this.progressRest;
+    let discarding = stream === 'log' ? this.discardingLogLine : this.discardingProgressLine;
+    let from = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', from);
+      if (newline === -1) break;
+      if (discarding) {
+        discarding = false;
+      } else {
+        const piece = text.slice(from, newline);
+        const line = rest ? rest + piece : piece;
+        if (line.length > this.maxLineBytes) this.dropped++;
+        else if (stream === 'log') this.safeLine(line, atMs);
+        else this.safeProgressLine(line, atMs);
+      }
+      rest = '';
+      from = newline + 1;
+    }
+    if (!discarding) {
+      rest += text.slice(from);
+      if (rest.length > this.maxLineBytes) {
+        // Bounded buffer: a line that never ends is dropped, and so is what follows until its newline.
+        this.dropped++;
+        rest = '';
+        discarding = true;
+      }
+    }
+    if (stream === 'log') {
+      this.logRest = rest;
+      this.discardingLogLine = discarding;
+    } else {
+      this.progressRest = rest;
+      this.discardingProgressLine = discarding;
+    }
+  }
+
+  private safeLine(raw: string, atMs: number): void {
+    this.linesSeen++;
+    try {
+      this.line(raw.endsWith('\r') ? raw.slice(0, -1) : raw, atMs);
+    } catch {
+      // Bad input never stops the parser; the line is simply not understood.
+    }
+  }
+
+  private safeProgressLine(raw: string, atMs: number): void {
+    try {
+      this.progressLine(raw.trim(), atMs);
+    } catch {}
+  }
+
+  private line(text: string, arrivalMs: number): void {
+    // The hot path: demuxer packet lines, rejected on their prefix.
+    if (text.startsWith('[mpegts @ ')) {
+      this.dataLine(arrivalMs);
+      return;
+    }
+    let line = text;
+    let atMs = arrivalMs;
+    const first = line.charCodeAt(0);
+    if (first >= 48 && first <= 57) {
+      const stamp = DATETIME_PREFIX_RE.exec(line);
+      if (stamp) {
+        const [, y, mo, d, h, mi, s, ms] = stamp.map(Number) as number[];
+        atMs = new Date(y!, mo! - 1, d!, h!, mi!, s!, ms!).getTime();
+        line = line.slice(stamp[0].length);
+        if (line.startsWith('[mpegts @ ')) {
+          this.dataLine(atMs);
+          return;
+        }
+      }
+    }
+
+    if (line.charCodeAt(0) !== 91 /* [ */) {
+      this.continuationLine(line, atMs);
+      return;
+    }
+    this.requestBlock = undefined;
+    const close = line.indexOf(']');
+    if (close === -1) return;
+    const inside = line.slice(1, close);
+    const at = inside.indexOf(' @ ');
+    let tag = '';
+    let ctx = '';
+    let rest = line.slice(close + 1);
+    if (at !== -1) {
+      tag = inside.slice(0, at);
+      ctx = inside.slice(at + 3);
+      // The level tag follows: " [trace] message"
+      if (rest.startsWith(' [')) {
+        const levelEnd = rest.indexOf(']', 2);
+        rest = levelEnd === -1 ? rest : rest.slice(levelEnd + 1);
+      }
+    }
+    const level = at === -1 ? inside : '';
+    const message = rest.startsWith(' ') ? rest.slice(1) : rest;
+
+    if (tag === 'http' || tag === 'https') {
+      this.closeManifestsAwaitingEnd(atMs, ctx);
+      this.httpLine(ctx, message, atMs);
+      return;
+    }
+    this.closeManifestsAwaitingEnd(atMs);
+    switch (tag) {
+      case 'hls':
+        this.hlsLine(message, atMs);
+        return;
+      case 'tcp':
+      case 'tls':
+      case 'AVIOContext':
+      case 'NULL':
+      case 'crypto':
+      case '':
+        this.controlLine(tag, level, message, atMs);
+        return;
+      default:
+        this.dataLine(atMs);
+    }
+  }
+
+  /** Lines that continue a multi-line message: the request headers after `request: GET …`. */
+  private continuationLine(line: string, atMs: number): void {
+    const request = this.requestBlock;
+    if (!request) return;
+    if (line === '') {
+      this.requestBlock = undefined;
+      return;
+    }
+    if (!request.urlKnown && /^host:/i.test(line)) {
+      const host = line.slice(5).trim();
+      request.url = `http://${host}${request.path}`;
+      request.urlKnown = true;
+    }
+    void atMs;
+  }
+
+  private dataLine(atMs: number): void {
+    const request = this.dataRequest;
+    if (request?.headersDone) request.lastDataMs = atMs;
+    if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
+  }
+
+  private httpLine(ctx: string, message: string, atMs: number): void {
+    if (message.startsWith("header='")) {
+      const request = this.open.get(ctx);
+      if (!request) return;
+      const header = message.slice(8, message.endsWith("'") ? -1 : undefined);
+      if (header === '') {
+        this.headersDone(request, atMs);
+        return;
+      }
+      if (request.headersMs === undefined) request.headersMs = atMs;
+      const length = CONTENT_LENGTH_RE.exec(header);
+      if (length) {
+        request.bytes = Number(length[1]);
+        return;
+      }
+      const range = CONTENT_RANGE_RE.exec(header);
+      if (range && request.bytes === undefined) request.bytes = Number(range[2]) - Number(range[1]) + 1;
+      return;
+    }
+    if (message.startsWith('http_code=')) {
+      const request = this.open.get(ctx);
+      if (!request) return;
+      const status = Number.parseInt(message.slice(10), 10);
+      if (Number.isFinite(status)) request.status = status;
+      if (request.headersMs === undefined) request.headersMs = atMs;
+      return;
+    }
+    if (message.startsWith('request: ')) {
+      const match = REQUEST_LINE_RE.exec(message);
+      if (match) this.requestStarted(ctx, match[2]!, atMs);
+      return;
+    }
+    const httpError = HTTP_ERROR_RE.exec(message);
+    if (httpError) {
+      const status = Number(httpError[1]);
+      const request = this.open.get(ctx);
+      if (request) {
+        request.status = status;
+        this.emit({ type: 'http_error', atMs, status, url: request.url });
+        this.fail(request, 'http', atMs);
+      } else {
+        this.emit({ type: 'http_error', atMs, status });
+      }
+      return;
+    }
+    if (message.startsWith('Will reconnect at ')) {
+      const request = this.open.get(ctx);
+      const url = request?.url ?? this.latestPendingStart()?.url;
+      this.emit(url === undefined ? { type: 'reconnect', atMs } : { type: 'reconnect', atMs, url });
+      const timedOut = /timed out/i.test(message);
+      if (timedOut) this.emit(url === undefined ? { type: 'timeout', atMs } : { type: 'timeout', atMs, url });
+      if (request) this.fail(request, timedOut ? 'timeout' : 'connect', atMs);
+      return;
+    }
+    const premature = PREMATURE_END_RE.exec(message);
+    if (premature) {
+      const request = this.open.get(ctx);
+      if (request) request.bytesRead = Number(premature[1]);
+      return;
+    }
+    if (/timed out/i.test(message)) {
+      const request = this.open.get(ctx);
+      this.emit(request ? { type: 'timeout', atMs, url: request.url } : { type: 'timeout', atMs });
+      if (request) this.fail(request, 'timeout', atMs);
+    }
+  }
+
+  private hlsLine(message: string, atMs: number): void {
+    if (message.startsWith('HLS request for url ')) {
+      const match = HLS_REQUEST_RE.exec(message);
+      if (!match) return;
+      const playlist = Number(match[3]);
+      // ffmpeg moves on to the next segment of this playlist only once the previous one is read.
+      const previousCtx = this.segmentCtxByPlaylist.get(playlist);
+      const previous = previousCtx === undefined ? undefined : this.open.get(previousCtx);
+      if (previous?.headersDone && previous.playlist === playlist) {
+        this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
+      }
+      this.addPendingStart({ url: match[1]!, atMs, playlist });
+      return;
+    }
+    if (message.startsWith('Opening ')) {
+      const match = OPENING_RE.exec(message);
+      if (match) this.addPendingStart({ url: match[1]!, atMs });
+      return;
+    }
+    if (message.startsWith('skipping ')) {
+      const match = EXPIRED_RE.exec(message);
+      if (match) this.emit({ type: 'segment_skipped_expired', atMs, count: Number(match[1]) });
+      return;
+    }
+    if (message.startsWith('Media sequence change')) {
+      const match = MEDIA_SEQUENCE_RE.exec(message);
+      if (match) this.emit({ type: 'media_sequence', atMs, from: Number(match[1]), to: Number(match[2]) });
+      return;
+    }
+    if (message.startsWith('Failed to open segment')) {
+      const match = FAILED_SEGMENT_RE.exec(message);
+      const playlist = match?.[2] === undefined ? undefined : Number(match[2]);
+      const url = match?.[3] ?? this.latestPendingStart(playlist)?.url;
+      this.emit(url === undefined ? { type: 'segment_failed', atMs } : { type: 'segment_failed', atMs, url });
+      return;
+    }
+    if (message.startsWith('Failed to reload playlist')) {
+      const match = RELOAD_FAILED_RE.exec(message);
+      const url = match ? this.latestPendingStartOfKind('manifest')?.url : undefined;
+      this.emit(
+        url === undefined
+          ? { type: 'playlist_reload_failed', atMs }
+          : { type: 'playlist_reload_failed', atMs, url },
+      );
+      return;
+    }
+    if (/timed out/i.test(message)) this.emit({ type: 'timeout', atMs });
+  }
+
+  /** tcp/tls/AVIOContext/NULL lines and lines with no context (global messages). */
+  private controlLine(tag: string, level: string, message: string, atMs: number): void {
+    if (message.startsWith('Opening ')) {
+      const match = OPENING_RE.exec(message);
+      if (match) this.addPendingStart({ url: match[1]!, atMs });
+      return;
+    }
+    if (tag === 'tcp' || tag === 'tls') {
+      const connect = CONNECT_FAILED_RE.exec(message);
+      const resolveFailed = message.startsWith('Failed to resolve hostname');
+      if (connect || resolveFailed) {
+        const reason = connect ? connect[3]! : message;
+        const pending = this.latestPendingStart();
+        const timedOut = /timed out/i.test(reason);
+        if (timedOut)
+          this.emit(pending ? { type: 'timeout', atMs, url: pending.url } : { type: 'timeout', atMs });
+        this.emit(
+          pending
+            ? { type: 'connect_failed', atMs, reason, url: pending.url }
+            : { type: 'connect_failed', atMs, reason },
+        );
+        if (pending) {
+          // The attempt never reached HTTP: a failed request with no status.
+          this.emit({
+            type: 'request',
+            record: {
+              clientId: this.clientId,
+              kind: classifyRequestUrl(pending.url),
+              url: pending.url,
+              startMs: pending.atMs,
+              durationSeconds: Math.max(0, (atMs - pending.atMs) / 1000),
+              ok: false,
+              error: timedOut ? 'timeout' : 'connect',
+            },
+          });
+          this.removePendingStart(pending);
+        }
+      }
+      return;
+    }
+    if (tag === '' && (level === 'error' || level === 'fatal')) {
+      if (/timed out/i.test(message)) this.emit({ type: 'timeout', atMs });
+      if (
+        /^Error opening input|^Error opening input files|Server returned|Invalid data found|Connection refused|Input\/output error/.test(
+          message,
+        ) ||
+        /: /.test(message)
+      ) {
+        this.emit({ type: 'fatal', atMs, message: message.slice(0, 300) });
+      }
+    }
+  }
+
+  private addPendingStart(start: PendingStart): void {
+    // "HLS request for url" and "Opening" name the same request; keep the earlier stamp.
+    const last = this.pendingStarts[this.pendingStarts.length - 1];
+    if (last && last.url === start.url && start.atMs - last.atMs < 5000) {
+      if (start.playlist !== undefined) last.playlist = start.playlist;
+      return;
+    }
+    this.pendingStarts.push(start);
+    while (this.pendingStarts.length > MAX_PENDING_STARTS) this.pendingStarts.shift();
+  }
+
+  private removePendingStart(start: PendingStart): void {
+    const index = this.pendingStarts.indexOf(start);
+    if (index !== -1) this.pendingStarts.splice(index, 1);
+  }
+
+  private latestPendingStart(playlist?: number): PendingStart | undefined {
+    for (let i = this.pendingStarts.length - 1; i >= 0; i--) {
+      const start = this.pendingStarts[i]!;
+      if (playlist === undefined || start.playlist === playlist) return start;
+    }
+    return undefined;
+  }
+
+  private latestPendingStartOfKind(kind: RequestKind): PendingStart | undefined {
+    for (let i = this.pendingStarts.length - 1; i >= 0; i--) {
+      const start = this.pendingStarts[i]!;
+      if (classifyRequestUrl(start.url) === kind) return start;
+    }
+    return undefined;
+  }
+
+  /** Finds (and consumes) the Opening/HLS-request line that named the URL this request line asks for. */
+  private takePendingStart(path: string, atMs: number): PendingStart | undefined {
+    for (let i = 0; i < this.pendingStarts.length; i++) {
+      const start = this.pendingStarts[i]!;
+      if (atMs - start.atMs > PENDING_START_MAX_AGE_MS) continue;
+      if (pathAndQuery(start.url) === path || start.url === path) {
+        this.pendingStarts.splice(0, i + 1);
+        return start;
+      }
+    }
+    return undefined;
+  }
+
+  private requestStarted(ctx: string, path: string, atMs: number): void {
+    const previous = this.open.get(ctx);
+    if (previous) {
+      // Keep-alive: a new request on this connection means the previous response was read.
+      if (previous.headersDone) this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
+      else this.fail(previous, 'other', atMs);
+    }
+    const pending = this.takePendingStart(path, atMs);
+    const url = pending?.url ?? path;
+    const request: OpenRequest = {
+      ctx,
+      url,
+      path,
+      urlKnown: pending !== undefined,
+      kind: classifyRequestUrl(url),
+      startMs: pending?.atMs ?? atMs,
+      headersDone: false,
+    };
+    if (pending?.playlist !== undefined && request.kind !== 'manifest') {
+      request.playlist = pending.playlist;
+      this.segmentCtxByPlaylist.set(pending.playlist, ctx);
+    }
+    this.open.set(ctx, request);
+    this.requestBlock = request;
+    if (this.open.size > MAX_OPEN_REQUESTS) {
+      const oldest = this.open.values().next().value;
+      if (oldest) this.fail(oldest, 'other', atMs);
+    }
+  }
+
+  private headersDone(request: OpenRequest, atMs: number): void {
+    request.headersDone = true;
+    if (request.headersMs === undefined) request.headersMs = atMs;
+    if (request.status !== undefined && request.status >= 400) {
+      this.emit({ type: 'http_error', atMs, status: request.status, url: request.url });
+      this.fail(request, 'http', atMs);
+      return;
+    }
+    if (request.kind === 'manifest') {
+      this.manifestsAwaitingEnd.push(request);
+    } else {
+      this.dataRequest = request;
+    }
+  }
+
+  private closeManifestsAwaitingEnd(atMs: number, exceptCtx?: string): void {
+    if (this.manifestsAwaitingEnd.length === 0) return;
+    const still: OpenRequest[] = [];
+    for (const request of this.manifestsAwaitingEnd) {
+      if (request.ctx === exceptCtx) {
+        still.push(request);
+        continue;
+      }
+      const headersMs = request.headersMs ?? atMs;
+      this.finish(request, atMs - headersMs <= MANIFEST_END_BOUND_MS ? atMs : headersMs);
+    }
+    this.manifestsAwaitingEnd = still;
+  }
+
+  private finish(request: OpenRequest, endMs: number): void {
+    if (this.open.get(request.ctx) !== request) return;
+    this.open.delete(request.ctx);
+    if (this.dataRequest === request) this.dataRequest = undefined;
+    this.manifestsAwaitingEnd = this.manifestsAwaitingEnd.filter((r) => r !== request);
+    const record: RequestRecord = {
+      clientId: this.clientId,
+      kind: request.kind,
+      url: request.url,
+      startMs: request.startMs,
+      ok: request.status === undefined || request.status < 400,
+    };
+    if (request.status !== undefined) record.status = request.status;
+    const bytes = request.bytesRead ?? request.bytes;
+    if (bytes !== undefined) record.bytes = bytes;
+    if (request.headersMs !== undefined) {
+      record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
+      record.durationSeconds = Math.max(record.ttfbSeconds, (endMs - request.startMs) / 1000);
+    }
+    if (request.bytesRead !== undefined && request.bytes !== undefined && request.bytesRead < request.bytes) {
+      record.ok = false;
+      record.error = 'other';
+    }
+    this.emit({ type: 'request', record });
+  }
+
+  private fail(request: OpenRequest, error: NonNullable<RequestRecord['error']>, atMs: number): void {
+    if (this.open.get(request.ctx) !== request) return;
+    this.open.delete(request.ctx);
+    if (this.dataRequest === request) this.dataRequest = undefined;
+    this.manifestsAwaitingEnd = this.manifestsAwaitingEnd.filter((r) => r !== request);
+    const record: RequestRecord = {
+      clientId: this.clientId,
+      kind: request.kind,
+      url: request.url,
+      startMs: request.startMs,
+      ok: false,
+      error,
+      durationSeconds: Math.max(0, (atMs - request.startMs) / 1000),
+    };
+    if (request.status !== undefined) record.status = request.status;
+    const bytes = request.bytesRead ?? (error === 'http' ? request.bytes : undefined);
+    if (bytes !== undefined) record.bytes = bytes;
+    if (request.headersMs !== undefined)
+      record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
+    this.emit({ type: 'request', record });
+  }
+
+  private progressLine(line: string, atMs: number): void {
+    if (line === '') return;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return;
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    if (key !== 'progress') {
+      this.progress[key] = value;
+      return;
+    }
+    const fields = this.progress;
+    this.progress = {};
+    const outTimeUs = toNumber(fields.out_time_us) ?? toNumber(fields.out_time_ms);
+    const event: Extract<ClientOutputEvent, { type: 'progress' }> = {
+      type: 'progress',
+      atMs,
+      outTimeUs: outTimeUs ?? 0,
+      end: value === 'end',
+    };
+    const speed = toNumber(fields.speed?.replace(/x$/, ''));
+    if (speed !== undefined) event.speed = speed;
+    const totalSize = toNumber(fields.total_size);
+    if (totalSize !== undefined) event.totalSize = totalSize;
+    const frame = toNumber(fields.frame);
+    if (frame !== undefined) event.frame = frame;
+    this.emit(event);
+  }
+}
+
+function toNumber(text: string | undefined): number | undefined {
+  if (text === undefined || text === '' || text === 'N/A') return undefined;
+  const value = Number(text.trim());
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function pathAndQuery(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  const slash = url.indexOf('/', scheme + 3);
+  return slash === -1 ? '/' : url.slice(slash);
+}

@@ -1,0 +1,8 @@
+/*
+ * Per-client and fleet statistics: exact merged distributions (HDR histograms), counters,
+ * and playback judged from out_time advance over windows of at least 10 s.
+ */
+export * from './distribution.js';
+export * from './fleet.js';
+export * from './playback.js';
+export * from './summarize.js';
