@@ -1,0 +1,182 @@
+import { open, stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { MetricStore } from './store.js';
+
+/*
+ * nginx server-side latency: nginx's JSON access log is read incrementally (only the bytes
+ * appended since the last read; a partial last line waits for its end; a truncated or
+ * rotated file starts again from 0) and each line's request_time becomes a value of the
+ * trend `nginx_request_time{kind,status}`.
+ * Polling (not fs.watch): it behaves the same on every filesystem and costs one stat per poll.
+ */
+
+export type AccessLogKind = 'manifest' | 'segment' | 'other';
+
+export interface AccessLogEntry {
+  atMs: number;
+  uri: string;
+  kind: AccessLogKind;
+  status?: number;
+  requestTimeSeconds: number;
+  bodyBytesSent?: number;
+}
+
+/** Request kind by URI, like the swarm classifies its requests. */
+export function accessLogKind(uri: string): AccessLogKind {
+  const path = uri.split('?')[0] ?? '';
+  if (/\.m3u8$/i.test(path)) return 'manifest';
+  if (/\.(ts|m4s|mp4|m4a|m4v|aac|mp3|vtt|webvtt|cmfv|cmfa)$/i.test(path)) return 'segment';
+  return 'other';
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && value.trim() !== '' && value !== '-') {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * One JSON access-log line → entry; undefined for a line that is not JSON or has no
+ * request_time. Time: `msec` (epoch seconds with ms) when logged, else `time`/`time_iso8601`
+ * (second resolution), else the moment it was read.
+ */
+export function parseAccessLogLine(line: string, readAtMs: number): AccessLogEntry | undefined {
+  let record: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (parsed === null || typeof parsed !== 'object') return undefined;
+    record = parsed as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const requestTimeSeconds = toNumber(record.request_time);
+  if (requestTimeSeconds === undefined) return undefined;
+  const uri = String(record.uri ?? record.request_uri ?? '');
+  let atMs = readAtMs;
+  const msec = toNumber(record.msec);
+  if (msec !== undefined) atMs = msec * 1000;
+  else {
+    const text = record.time_iso8601 ?? record.time;
+    if (typeof text === 'string') {
+      const parsedMs = Date.parse(text);
+      if (Number.isFinite(parsedMs)) atMs = parsedMs;
+    }
+  }
+  const entry: AccessLogEntry = { atMs, uri, kind: accessLogKind(uri), requestTimeSeconds };
+  const status = toNumber(record.status);
+  if (status !== undefined) entry.status = status;
+  const bytes = toNumber(record.body_bytes_sent);
+  if (bytes !== undefined) entry.bodyBytesSent = bytes;
+  return entry;
+}
+
+export interface AccessLogHealth {
+  path: string;
+  linesRead: number;
+  linesRejected: number;
+  bytesRead: number;
+  lastError?: string;
+}
+
+export class AccessLogTailer {
+  private offset = 0;
+  private partial = '';
+  // Keeps a UTF-8 character split between two reads whole.
+  private decoder = new StringDecoder('utf8');
+  private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
+  private stopped = false;
+  private readonly health: AccessLogHealth;
+
+  constructor(
+    readonly path: string,
+    private readonly onEntry: (entry: AccessLogEntry) => void,
+    private readonly options: { pollMs?: number; now?: () => number } = {},
+  ) {
+    this.health = { path, linesRead: 0, linesRejected: 0, bytesRead: 0 };
+  }
+
+  /** Records each entry into `store` as nginx_request_time{kind,status}. */
+  static intoStore(path: string, store: MetricStore, options?: { pollMs?: number; now?: () => number }) {
+    store.declare('nginx_request_time', 'trend');
+    return new AccessLogTailer(
+      path,
+      (entry) => {
+        const labels: Record<string, string> = { kind: entry.kind };
+        if (entry.status !== undefined) labels.status = String(entry.status);
+        store.addTrend('nginx_request_time', labels, entry.atMs, entry.requestTimeSeconds);
+      },
+      options,
+    );
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.reading = this.readNew().finally(() => this.schedule());
+    }, this.options.pollMs ?? 500);
+  }
+
+  /** Reads everything appended since the last read. */
+  async readNew(): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    try {
+      const info = await stat(this.path);
+      if (info.size < this.offset) {
+        // Truncated or rotated: the new file starts again.
+        this.offset = 0;
+        this.partial = '';
+        this.decoder = new StringDecoder('utf8');
+      }
+      if (info.size === this.offset) return;
+      const handle = await open(this.path, 'r');
+      try {
+        const length = info.size - this.offset;
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, this.offset);
+        this.offset += bytesRead;
+        this.health.bytesRead += bytesRead;
+        const text = this.partial + this.decoder.write(buffer.subarray(0, bytesRead));
+        const lines = text.split('\n');
+        this.partial = lines.pop() ?? '';
+        const readAtMs = now();
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          const entry = parseAccessLogLine(line, readAtMs);
+          if (entry) {
+            this.health.linesRead++;
+            this.onEntry(entry);
+          } else this.health.linesRejected++;
+        }
+      } finally {
+        await handle.close();
+      }
+      delete this.health.lastError;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // The log may not exist until nginx writes its first line.
+      if (code !== 'ENOENT') this.health.lastError = (error as Error).message;
+    }
+  }
+
+  /** Stops polling after one last read (so the final requests count). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.reading;
+    await this.readNew();
+  }
+
+  status(): AccessLogHealth {
+    return { ...this.health };
+  }
+}

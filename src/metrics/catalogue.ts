@@ -1,0 +1,200 @@
+/*
+ * The metric catalogue: the names the SLO language knows for sure, with type, unit and the
+ * aggregations a threshold may use on them. docs/metrics.md is the same table for humans;
+ * catalogue.test.ts checks the two agree.
+ */
+
+export type MetricType = 'trend' | 'rate' | 'counter' | 'gauge';
+export type MetricSource = 'swarm' | 'nginx' | 'nginx-access-log' | 'node';
+export type Aggregation = 'p' | 'avg' | 'med' | 'min' | 'max' | 'count' | 'rate' | 'value';
+
+/** Which aggregations a threshold may apply to each metric type (k6's rules, plus gauges). */
+export const AGGREGATIONS_BY_TYPE: Record<MetricType, readonly Aggregation[]> = {
+  trend: ['p', 'avg', 'med', 'min', 'max', 'count'],
+  rate: ['rate'],
+  counter: ['count', 'rate'],
+  gauge: ['value', 'min', 'max', 'avg'],
+};
+
+export interface CatalogueEntry {
+  name: string;
+  source: MetricSource;
+  type: MetricType;
+  /** 'seconds', 'bytes/s', 'ratio' (0..1), 'clients', 'count', 'requests/s', 'connections' */
+  unit: string;
+  /** Labels a threshold may filter on. */
+  labels: readonly string[];
+  meaning: string;
+}
+
+export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    name: 'segment_ttfb',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'Segment request start → response headers (ffmpeg trace log), one value per request',
+  },
+  {
+    name: 'segment_duration',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'Segment request start → last byte, as estimated by the swarm (see src/swarm)',
+  },
+  {
+    name: 'manifest_ttfb',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'Playlist request start → response headers',
+  },
+  {
+    name: 'manifest_duration',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'Playlist request start → last byte (estimated like segment_duration)',
+  },
+  {
+    name: 'startup_time',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'Viewer spawn → first segment complete, one value per (re)start',
+  },
+  {
+    name: 'playback_speed',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'ratio',
+    labels: [],
+    meaning: 'Media time advanced / wall time per viewer per progress window (1 = realtime)',
+  },
+  {
+    name: 'request_errors',
+    source: 'swarm',
+    type: 'rate',
+    unit: 'ratio',
+    labels: ['kind'],
+    meaning: 'Failed requests / all requests (kind: manifest, segment, init, other)',
+  },
+  {
+    name: 'http_errors',
+    source: 'swarm',
+    type: 'counter',
+    unit: 'count',
+    labels: ['status', 'kind'],
+    meaning: 'Responses with HTTP status >= 400; exists (as 0) as soon as a swarm is attached',
+  },
+  {
+    name: 'restarts',
+    source: 'swarm',
+    type: 'counter',
+    unit: 'count',
+    labels: [],
+    meaning: 'Viewer restarts by the supervisor; exists (as 0) as soon as a swarm is attached',
+  },
+  {
+    name: 'stalled_clients',
+    source: 'swarm',
+    type: 'gauge',
+    unit: 'clients',
+    labels: [],
+    meaning: 'Viewers whose latest playback sample says stalled, at each swarm sample',
+  },
+  {
+    name: 'clients_active',
+    source: 'swarm',
+    type: 'gauge',
+    unit: 'clients',
+    labels: [],
+    meaning: 'Viewer processes running, at each swarm sample',
+  },
+  {
+    name: 'throughput',
+    source: 'swarm',
+    type: 'gauge',
+    unit: 'bytes/s',
+    labels: [],
+    meaning: 'Response bytes received by all viewers per second, at each swarm sample',
+  },
+  {
+    name: 'nginx_requests_per_second',
+    source: 'nginx',
+    type: 'gauge',
+    unit: 'requests/s',
+    labels: [],
+    meaning: 'Increase of nginx_http_requests_total between two scrapes / time between them (resets handled)',
+  },
+  {
+    name: 'nginx_connections_active',
+    source: 'nginx',
+    type: 'gauge',
+    unit: 'connections',
+    labels: [],
+    meaning: 'stub_status active connections, as nginx-exporter reports it',
+  },
+  {
+    name: 'nginx_dropped_connections',
+    source: 'nginx',
+    type: 'counter',
+    unit: 'count',
+    labels: [],
+    meaning: 'accepted − handled connections (stub_status); count = increase in the window',
+  },
+  {
+    name: 'nginx_request_time',
+    source: 'nginx-access-log',
+    type: 'trend',
+    unit: 'seconds',
+    labels: ['kind', 'status'],
+    meaning:
+      'nginx $request_time per request from the JSON access log (kind by URI: manifest, segment, other)',
+  },
+  {
+    name: 'node_cpu_utilization',
+    source: 'node',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: [],
+    meaning:
+      '1 − Δidle / Δall of node_cpu_seconds_total summed over CPUs, between two scrapes (never since boot)',
+  },
+  {
+    name: 'node_memory_utilization',
+    source: 'node',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: [],
+    meaning: '1 − MemAvailable / MemTotal',
+  },
+  {
+    name: 'node_network_transmit_bytes_per_second',
+    source: 'node',
+    type: 'gauge',
+    unit: 'bytes/s',
+    labels: ['device'],
+    meaning:
+      'Δnode_network_transmit_bytes_total / Δt per device (lo on a loopback test); devices summed unless filtered',
+  },
+  {
+    name: 'node_network_receive_bytes_per_second',
+    source: 'node',
+    type: 'gauge',
+    unit: 'bytes/s',
+    labels: ['device'],
+    meaning: 'Δnode_network_receive_bytes_total / Δt per device; devices summed unless filtered',
+  },
+];
+
+const BY_NAME = new Map(METRIC_CATALOGUE.map((entry) => [entry.name, entry]));
+
+export function catalogueEntry(name: string): CatalogueEntry | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,0 +1,126 @@
+import type { MetricStore, SampleEvent } from '../metrics/index.js';
+import { evaluateThreshold, type RunTimeline, type ThresholdResult } from './evaluate.js';
+import type { CompiledThreshold } from './parse.js';
+
+/*
+ * abortOnFail, live: after each sample the thresholds marked abortOnFail are evaluated on
+ * the run so far (once `delayAbortEval` has passed since the start) and the first breach
+ * calls onAbort once, with the reason. The caller stops the run; the breach is seen at the
+ * first sample after it happens, so within one sample interval.
+ *
+ * A live check judges only data its final evaluation would also judge:
+ *  - 'whole':   [start, now]
+ *  - 'steady':  [steady start, now], once the steady window has begun
+ *  - sliding L: the trailing window [now − L, now], once it lies inside the steady window
+ * A window without samples never aborts (data may still come); the final evaluation fails it.
+ */
+
+export interface LiveTimeline {
+  startMs: number;
+  rampEndMs?: number;
+  /** Ramp end + warm-up; until known, 'steady' and sliding thresholds are not checked live. */
+  steadyStartMs?: number;
+}
+
+export interface SloAbort {
+  metric: string;
+  expression: string;
+  window: string;
+  observed: number | null;
+  atMs: number;
+  /** One line for users: which threshold broke, with what value. */
+  reason: string;
+  result: ThresholdResult;
+}
+
+export interface LiveSloMonitorOptions {
+  /** The run's timeline as known now (ramp end may arrive later). */
+  timeline: () => LiveTimeline;
+  onAbort: (abort: SloAbort) => void;
+  now?: () => number;
+  /** Checks closer together than this are skipped (sorting big trends costs CPU). Default 200 ms. */
+  minCheckIntervalMs?: number;
+}
+
+interface SampleSource {
+  on(event: 'sample', listener: (event: SampleEvent) => void): unknown;
+  off(event: 'sample', listener: (event: SampleEvent) => void): unknown;
+}
+
+export class LiveSloMonitor {
+  private readonly thresholds: CompiledThreshold[];
+  private readonly now: () => number;
+  private lastCheckMs = Number.NEGATIVE_INFINITY;
+  private source: SampleSource | undefined;
+  private readonly listener = (event: SampleEvent) => {
+    this.check(event.atMs);
+  };
+  /** Set once a threshold broke. */
+  aborted: SloAbort | undefined;
+
+  constructor(
+    compiled: readonly CompiledThreshold[],
+    private readonly store: MetricStore,
+    private readonly options: LiveSloMonitorOptions,
+  ) {
+    this.thresholds = compiled.filter((threshold) => threshold.abortOnFail);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True when there is anything to watch. */
+  get active(): boolean {
+    return this.thresholds.length > 0;
+  }
+
+  /** Checks after every sample of a MetricsSampler (its 'sample' event). */
+  attach(source: SampleSource): void {
+    this.detach();
+    if (!this.active) return;
+    this.source = source;
+    source.on('sample', this.listener);
+  }
+
+  detach(): void {
+    this.source?.off('sample', this.listener);
+    this.source = undefined;
+  }
+
+  /** Evaluates the abortOnFail thresholds at `nowMs`; returns the abort if one fired now. */
+  check(nowMs = this.now()): SloAbort | undefined {
+    if (this.aborted || !this.active) return undefined;
+    if (nowMs - this.lastCheckMs < (this.options.minCheckIntervalMs ?? 200)) return undefined;
+    this.lastCheckMs = nowMs;
+    const timeline = this.options.timeline();
+    for (const threshold of this.thresholds) {
+      if (nowMs < timeline.startMs + threshold.delayAbortEvalMs) continue;
+      const steadyStartMs = timeline.steadyStartMs;
+      let runTimeline: RunTimeline;
+      if (threshold.window.kind === 'whole') runTimeline = { startMs: timeline.startMs, endMs: nowMs };
+      else if (steadyStartMs === undefined || nowMs <= steadyStartMs) continue;
+      else if (threshold.window.kind === 'steady')
+        runTimeline = { startMs: timeline.startMs, steadyStartMs, endMs: nowMs };
+      else {
+        const fromMs = nowMs - threshold.window.lengthMs;
+        if (fromMs < steadyStartMs) continue;
+        // A steady range exactly one window long: the evaluator judges that one window.
+        runTimeline = { startMs: timeline.startMs, steadyStartMs: fromMs, endMs: nowMs };
+      }
+      const result = evaluateThreshold(threshold, this.store, runTimeline);
+      if (result.ok || result.observed === null) continue;
+      const abort: SloAbort = {
+        metric: threshold.metric,
+        expression: threshold.expression,
+        window: threshold.windowText,
+        observed: result.observed,
+        atMs: nowMs,
+        reason: `abortOnFail: ${threshold.metric} ${threshold.expression} broke at ${new Date(nowMs).toISOString()}: ${result.message}`,
+        result,
+      };
+      this.aborted = abort;
+      this.detach();
+      this.options.onAbort(abort);
+      return abort;
+    }
+    return undefined;
+  }
+}
