@@ -9,9 +9,9 @@ import {
   type Report,
   type ReportEnvironment,
   type ReportError,
+  type ReportScrapeHealth,
   type ReportTimeline,
   type ReportTimeseries,
-  type ScrapeHealth,
   type SwarmReport,
   type ThresholdResultEntry,
   type Verdict,
@@ -125,6 +125,7 @@ export interface TimelineMarks {
   steadyStartMs?: number | null;
   endMs: number;
   plannedSwarmSeconds: number;
+  actions?: ReportTimeline['actions'];
 }
 
 export function buildTimeline(marks: TimelineMarks): ReportTimeline {
@@ -139,6 +140,7 @@ export function buildTimeline(marks: TimelineMarks): ReportTimeline {
     endedAt: new Date(endMs).toISOString(),
     durationSeconds: (endMs - marks.startMs) / 1000,
     plannedSwarmSeconds: Math.max(0, marks.plannedSwarmSeconds),
+    actions: marks.actions ?? [],
   };
 }
 
@@ -163,7 +165,7 @@ export interface ReportParts {
   swarm: SwarmReport | null;
   thresholds: ThresholdResultEntry[];
   timeseries: ReportTimeseries | null;
-  scrapes?: Record<string, ScrapeHealth>;
+  scrapes?: Record<string, ReportScrapeHealth>;
   environment?: ReportEnvironment;
   error?: unknown;
   /** User-facing errors (config, port, binary) carry no stack. */
@@ -205,4 +207,28 @@ export function buildReport(parts: ReportParts): Report {
 /** Whether the run's strict thresholds all held and nothing went wrong: pass or fail. */
 export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[]): 'pass' | 'fail' {
   return thresholds.some((result) => result.strict && !result.ok) ? 'fail' : 'pass';
+}
+
+/** Column-wise per-step series as the metrics layer produces them. */
+export interface StepSeries {
+  stepMs: number;
+  atMs: number[];
+  series: Record<string, Array<number | null>>;
+}
+
+/** The report's timeseries: times as seconds since the first row, values as they are. */
+export function reportTimeseriesFrom(steps: StepSeries, fallbackStartMs: number): ReportTimeseries {
+  const startMs = steps.atMs[0] ?? fallbackStartMs;
+  const series: Record<string, Array<number | null>> = {};
+  for (const [name, values] of Object.entries(steps.series)) {
+    series[name] = values.map((value) =>
+      typeof value === 'number' && Number.isFinite(value) ? value : null,
+    );
+  }
+  return {
+    stepSeconds: steps.stepMs / 1000,
+    startMs,
+    t: steps.atMs.map((atMs) => Math.round(atMs - startMs) / 1000),
+    series,
+  };
 }

@@ -10,5 +10,4 @@ export * from './progress.js';
 export * from './redact.js';
 export * from './schema.js';
 export * from './summary.js';
-export * from './timeseries.js';
 export * from './write.js';

@@ -52,6 +52,16 @@ export const timelineSchema = z
     endedAt: z.string(),
     durationSeconds: z.number().min(0).describe('endMs - startMs in seconds'),
     plannedSwarmSeconds: z.number().min(0).describe('What the scenario asked for (duration or stages total)'),
+    actions: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          atMs: z.number(),
+          ok: z.boolean(),
+          error: z.string().optional(),
+        }),
+      )
+      .describe('Actions the scenario ran during the swarm (e.g. stopping the origin), in order'),
   })
   .describe('When the phases of the run began and ended');
 
@@ -189,7 +199,7 @@ export type OriginReport = z.output<typeof originReportSchema>;
 export type SwarmReport = z.output<typeof swarmReportSchema>;
 export type ThresholdResultEntry = z.output<typeof thresholdResultSchema>;
 export type ReportTimeseries = z.output<typeof timeseriesSchema>;
-export type ScrapeHealth = z.output<typeof scrapeHealthSchema>;
+export type ReportScrapeHealth = z.output<typeof scrapeHealthSchema>;
 export type ReportEnvironment = z.output<typeof environmentSchema>;
 export type ReportError = z.output<typeof reportErrorSchema>;
 
