@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_NAMES, type ProfileName } from '../config/index.js';
+import { requireBinary, runForOutput } from '../system/index.js';
 import profilesFile from './profiles.json' with { type: 'json' };
 
 /*
@@ -234,4 +235,33 @@ export function generatorArgs(profile: GeneratorProfile, outDir: string): string
 export function generatorCommandLine(profile: GeneratorProfile, outDir: string, ffmpeg = 'ffmpeg'): string {
   const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
   return [ffmpeg, ...generatorArgs(profile, outDir)].map(quote).join(' ');
+}
+
+/** Path of ffmpeg on PATH, or a MissingBinaryError naming the package. */
+export function requireFfmpeg(env: NodeJS.ProcessEnv = process.env): string {
+  return requireBinary('ffmpeg', 'ffmpeg', 'the HLS test-stream generator', env);
+}
+
+const versionCache = new Map<string, Promise<string>>();
+
+/**
+ * The version a binary prints, e.g. ffmpeg → '5.1.9-0+deb12u1', nginx → '1.22.1'
+ * (`pattern`'s first group), cached per path; 'unknown' when it cannot be read.
+ */
+export function binaryVersion(path: string, args: string[], pattern: RegExp): Promise<string> {
+  const key = `${path} ${args.join(' ')}`;
+  let version = versionCache.get(key);
+  if (!version) {
+    version = runForOutput(path, args, 10_000).then(
+      (output) => pattern.exec(output)?.[1] ?? 'unknown',
+      () => 'unknown',
+    );
+    versionCache.set(key, version);
+  }
+  return version;
+}
+
+/** ffmpeg's version string, e.g. '5.1.9-0+deb12u1'. */
+export function ffmpegVersion(ffmpegPath: string): Promise<string> {
+  return binaryVersion(ffmpegPath, ['-version'], /ffmpeg version (\S+)/);
 }

@@ -44,6 +44,8 @@ export interface RunningOrigin {
   versions: Record<string, string>;
   /** The generator profile in use. */
   profile?: string;
+  /** Host ports the origin listens on, by purpose, e.g. { http: 17080, nginxExporter: 17113, nodeExporter: 17100 }. */
+  ports?: Record<string, number>;
   status(): OriginStatus;
   /** Stops everything the origin started and removes its temporary files. Idempotent. */
   stop(): Promise<void>;

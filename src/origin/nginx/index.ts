@@ -1,10 +1,268 @@
-import { OriginStartError } from '../errors.js';
-import type { OriginDriver } from '../types.js';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { type OriginSpec, parseDurationMs, resolvePort } from '../../config/index.js';
+import { claimPort, findBinary, MissingBinaryError } from '../../system/index.js';
+import {
+  binaryVersion,
+  ffmpegVersion,
+  generatorArgs,
+  getProfile,
+  playlistPath,
+  requireFfmpeg,
+} from '../generator.js';
+import type { OriginDriver, RunningOrigin, StartOriginOptions } from '../types.js';
+import {
+  OriginProcesses,
+  urlHost,
+  type WaitStrategy,
+  waitForAll,
+  waitForHttpOk,
+  waitForMetric,
+  waitForPlaylist,
+} from '../wait/index.js';
+import { renderNginxConfig } from './config.js';
 
-// Placeholder until the nginx driver lands; it fails loudly instead of pretending.
-export const driver: OriginDriver = {
+export type NginxOriginSpec = Extract<OriginSpec, { kind: 'nginx' }>;
+
+/** The access log is rotated (one generation kept, nginx told to reopen) past this size. */
+export const ACCESS_LOG_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A binary on PATH or in the `sbin` next to each `bin` on PATH: Debian installs nginx in
+ * /usr/sbin, which is not on a non-root user's PATH. PATH without nginx means no nginx.
+ */
+export function findSbinBinary(names: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  const withSbin = dirs.flatMap((dir) =>
+    /\/bin\/?$/.test(dir) ? [dir, dir.replace(/\/bin\/?$/, '/sbin')] : [dir],
+  );
+  for (const name of names) {
+    const found = findBinary(name, { PATH: [...new Set(withSbin)].join(delimiter) });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function requireOne(
+  names: string[],
+  debianPackage: string,
+  neededFor: string,
+  env: NodeJS.ProcessEnv,
+): string {
+  const found = findSbinBinary(names, env);
+  if (!found) throw new MissingBinaryError(names[0] as string, debianPackage, neededFor);
+  return found;
+}
+
+/** Claims the ports in order, making sure `0` never hands out the same free port twice. */
+async function claimDistinct(
+  requests: Array<[port: number, purpose: string]>,
+  host: string,
+): Promise<number[]> {
+  const claimed: number[] = [];
+  for (const [port, purpose] of requests) {
+    let got = await claimPort(port, purpose, host);
+    for (let attempt = 0; port === 0 && claimed.includes(got) && attempt < 20; attempt++) {
+      got = await claimPort(0, purpose, host);
+    }
+    claimed.push(got);
+  }
+  return claimed;
+}
+
+/**
+ * Generator + nginx (the MicroVM's stack as native processes) on 127.0.0.1:17080
+ * (MICROVM_HTTP_PORT), prometheus-nginx-exporter on 17113 (MICROVM_METRICS_PORT) and
+ * prometheus-node-exporter on 17100 with loopback included. `port: 0` picks free ports for
+ * nginx and, unless given, for both exporters.
+ */
+export async function startNginxOrigin(
+  spec: NginxOriginSpec,
+  options: StartOriginOptions = {},
+): Promise<RunningOrigin> {
+  const env = options.env ?? process.env;
+  const ffmpeg = requireFfmpeg(env);
+  const nginx = requireOne(['nginx'], 'nginx-light', 'the nginx origin', env);
+  const nginxExporter = spec.exporters
+    ? requireOne(
+        ['prometheus-nginx-exporter', 'nginx-prometheus-exporter'],
+        'prometheus-nginx-exporter',
+        'the nginx origin (exporters: false skips it)',
+        env,
+      )
+    : undefined;
+  const nodeExporter = spec.exporters
+    ? requireOne(
+        ['prometheus-node-exporter', 'node_exporter'],
+        'prometheus-node-exporter',
+        'the nginx origin (exporters: false skips it)',
+        env,
+      )
+    : undefined;
+  const profile = getProfile(spec.profile);
+
+  const httpPortWanted = spec.port ?? resolvePort('originHttp', env);
+  const exporterDefault = (name: 'nginxExporter' | 'nodeExporter') =>
+    httpPortWanted === 0 ? 0 : resolvePort(name, env);
+  const portRequests: Array<[number, string]> = [[httpPortWanted, 'nginx HLS origin (MICROVM_HTTP_PORT)']];
+  if (spec.exporters) {
+    portRequests.push(
+      [spec.nginxExporterPort ?? exporterDefault('nginxExporter'), 'nginx exporter (MICROVM_METRICS_PORT)'],
+      [spec.nodeExporterPort ?? exporterDefault('nodeExporter'), 'node exporter'],
+    );
+  }
+  const [httpPort, nginxExporterPort, nodeExporterPort] = await claimDistinct(portRequests, spec.bind);
+  const host = urlHost(spec.bind);
+  const listenHost = spec.bind.includes(':') ? `[${spec.bind}]` : spec.bind;
+
+  const processes = new OriginProcesses('nginx', options.logDir ? { logDir: options.logDir } : {});
+  let rotateTimer: NodeJS.Timeout | undefined;
+  try {
+    const root = processes.subdir('hls');
+    const nginxDir = processes.subdir('nginx');
+    const accessLog = join(processes.workspace.logDir, 'nginx-access.json');
+    const configPath = join(nginxDir, 'nginx.conf');
+    writeFileSync(
+      configPath,
+      renderNginxConfig({
+        listen: `${listenHost}:${httpPort}`,
+        root,
+        accessLogPath: accessLog,
+        // Errors go to nginx's stderr, i.e. its bounded log file.
+        errorLogPath: 'stderr',
+        pidPath: join(nginxDir, 'nginx.pid'),
+        tempDir: processes.subdir('nginx/tmp'),
+        workerProcesses: 1,
+      }),
+    );
+
+    processes.start('generator', ffmpeg, generatorArgs(profile, root), { env, cwd: root });
+    const nginxProcess = processes.start(
+      'nginx',
+      nginx,
+      ['-p', `${nginxDir}/`, '-c', configPath, '-e', 'stderr'],
+      {
+        env,
+        cwd: nginxDir,
+      },
+    );
+    const base = `http://${host}:${httpPort}`;
+    const streamUrl = `${base}/${playlistPath(profile)}`;
+    const exporters: RunningOrigin['exporters'] = {};
+    const logsSoFar = () => processes.logs;
+    const strategies: WaitStrategy[] = [
+      waitForHttpOk(`${base}/health`, { logFile: logsSoFar().nginx }),
+      waitForPlaylist(streamUrl, { minSegments: spec.minSegments, logFile: logsSoFar().generator }),
+    ];
+
+    if (nginxExporter && nodeExporter) {
+      processes.start(
+        'nginx-exporter',
+        nginxExporter,
+        [
+          '-nginx.scrape-uri',
+          `${base}/nginx_status`,
+          '-web.listen-address',
+          `${listenHost}:${nginxExporterPort}`,
+          // nginx may still be starting: retry instead of exiting.
+          '-nginx.retries',
+          '20',
+          '-nginx.retry-interval',
+          '500ms',
+        ],
+        { env },
+      );
+      processes.start(
+        'node-exporter',
+        nodeExporter,
+        [
+          `--web.listen-address=${listenHost}:${nodeExporterPort}`,
+          // Debian's build drops lo by default; loopback is where a local test's traffic is.
+          '--collector.netdev.device-exclude=^$',
+          // Only what an origin's health needs: keeps each scrape cheap.
+          '--collector.disable-defaults',
+          '--collector.cpu',
+          '--collector.meminfo',
+          '--collector.netdev',
+          '--collector.loadavg',
+          '--collector.diskstats',
+          '--collector.filesystem',
+          '--collector.stat',
+        ],
+        { env },
+      );
+      exporters.nginx = `http://${host}:${nginxExporterPort}/metrics`;
+      exporters.node = `http://${host}:${nodeExporterPort}/metrics`;
+      strategies.push(
+        waitForMetric(exporters.nginx, 'nginx_up', { equals: 1, logFile: logsSoFar()['nginx-exporter'] }),
+        waitForMetric(exporters.node, 'node_network_receive_bytes_total{device="lo"}', {
+          logFile: logsSoFar()['node-exporter'],
+        }),
+      );
+    }
+
+    await waitForAll(strategies, {
+      timeoutMs: parseDurationMs(spec.readyTimeout),
+      kind: 'nginx',
+      watch: processes.watched(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+
+    // Bound the access log: rename it and tell nginx to reopen (SIGUSR1 to the master).
+    rotateTimer = setInterval(() => {
+      try {
+        if (statSync(accessLog).size > ACCESS_LOG_MAX_BYTES && nginxProcess.running) {
+          renameSync(accessLog, `${accessLog}.1`);
+          process.kill(nginxProcess.pid, 'SIGUSR1');
+        }
+      } catch {}
+    }, 10_000);
+    rotateTimer.unref();
+
+    const versionPromises: Array<Promise<[string, string]>> = [
+      ffmpegVersion(ffmpeg).then((version) => ['ffmpeg', version]),
+      binaryVersion(nginx, ['-v'], /nginx\/(\S+)/).then((version) => ['nginx', version]),
+    ];
+    if (nginxExporter && nodeExporter) {
+      versionPromises.push(
+        binaryVersion(nginxExporter, ['-version'], /version=(\S+?)[,\s]/).then((version) => [
+          'nginxExporter',
+          version,
+        ]),
+        binaryVersion(nodeExporter, ['--version'], /version (\S+)/).then((version) => [
+          'nodeExporter',
+          version,
+        ]),
+      );
+    }
+    const versions = Object.fromEntries(await Promise.all(versionPromises));
+    const ports: Record<string, number> = { http: httpPort as number };
+    if (nginxExporterPort !== undefined) ports.nginxExporter = nginxExporterPort;
+    if (nodeExporterPort !== undefined) ports.nodeExporter = nodeExporterPort;
+
+    return {
+      kind: 'nginx',
+      streamUrl,
+      exporters,
+      accessLog,
+      logs: { ...processes.logs, access: accessLog },
+      versions,
+      profile: profile.name,
+      ports,
+      status: () => processes.status(),
+      stop: async () => {
+        clearInterval(rotateTimer);
+        await processes.stop();
+      },
+    };
+  } catch (error) {
+    clearInterval(rotateTimer);
+    await processes.stop();
+    throw error;
+  }
+}
+
+export const driver: OriginDriver<NginxOriginSpec> = {
   kind: 'nginx',
-  async start() {
-    throw new OriginStartError("The 'nginx' origin is not implemented yet.", { kind: 'nginx' });
-  },
+  start: startNginxOrigin,
 };
