@@ -1,0 +1,290 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { claimPort, describePortHolder, PortInUseError } from '../system/index.js';
+import type { ExitCategory, PlaybackSample, RequestRecord } from './types.js';
+
+/*
+ * The swarm's own Prometheus endpoint (the seed's :17091, METRICS_PORT). Its own Registry, never
+ * prom-client's global one, so two swarms in one process (or a library user's metrics) never
+ * collide. The three seed names are kept exactly.
+ */
+
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32];
+const SPEED_BUCKETS = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1, 1.01, 1.02, 1.05, 1.1, 1.5, 2, 4];
+const STARTUP_BUCKETS_SECONDS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34];
+
+export class SwarmMetrics {
+  readonly registry = new Registry();
+  private readonly clientsActive: Gauge;
+  private readonly clientsTarget: Gauge;
+  private readonly clientsStarted: Counter;
+  private readonly clientsRestarted: Counter;
+  private readonly clientExits: Counter<'category'>;
+  private readonly requests: Counter<'kind' | 'status'>;
+  private readonly requestBytes: Counter<'kind'>;
+  private readonly segmentDuration: Histogram;
+  private readonly segmentTtfb: Histogram;
+  private readonly manifestDuration: Histogram;
+  private readonly manifestTtfb: Histogram;
+  private readonly stalledClients: Gauge;
+  private readonly droppedLines: Counter;
+  private readonly reconnects: Counter;
+  private readonly httpErrors: Counter<'code'>;
+  private readonly timeouts: Counter;
+  private readonly expiredSkips: Counter;
+  private readonly playlistReloadFailures: Counter;
+  private readonly playbackSpeed: Histogram;
+  private readonly playbackSpeedMean: Gauge;
+  private readonly startup: Histogram;
+  private droppedLinesSeen = 0;
+
+  constructor() {
+    const registers = [this.registry];
+    this.clientsActive = new Gauge({
+      name: 'hls_swarm_clients_active',
+      help: 'Currently running clients',
+      registers,
+    });
+    this.clientsTarget = new Gauge({
+      name: 'hls_swarm_clients_target',
+      help: 'Clients the ramp plan wants running now',
+      registers,
+    });
+    this.clientsStarted = new Counter({
+      name: 'hls_swarm_clients_started_total',
+      help: 'Total clients launched (first starts and restarts)',
+      registers,
+    });
+    this.clientsRestarted = new Counter({
+      name: 'hls_swarm_clients_restarted_total',
+      help: 'Restart count',
+      registers,
+    });
+    this.clientExits = new Counter({
+      name: 'hls_swarm_client_exits_total',
+      help: 'ffmpeg exits by category',
+      labelNames: ['category'],
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'hls_swarm_requests_total',
+      help: "HTTP requests by kind (manifest, segment, init, other) and status ('error' when none was received)",
+      labelNames: ['kind', 'status'],
+      registers,
+    });
+    this.requestBytes = new Counter({
+      name: 'hls_swarm_request_bytes_total',
+      help: 'Response body bytes by request kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.segmentDuration = new Histogram({
+      name: 'hls_swarm_segment_duration_seconds',
+      help: 'Segment request start to last byte (estimated, see src/swarm/parse)',
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.segmentTtfb = new Histogram({
+      name: 'hls_swarm_segment_ttfb_seconds',
+      help: 'Segment request start to response headers',
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.manifestDuration = new Histogram({
+      name: 'hls_swarm_manifest_duration_seconds',
+      help: 'Playlist request start to last byte (estimated)',
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.manifestTtfb = new Histogram({
+      name: 'hls_swarm_manifest_ttfb_seconds',
+      help: 'Playlist request start to response headers',
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.stalledClients = new Gauge({
+      name: 'hls_swarm_stalled_clients',
+      help: 'Clients whose last playback window advanced slower than 0.9x realtime',
+      registers,
+    });
+    this.droppedLines = new Counter({
+      name: 'hls_swarm_dropped_log_lines_total',
+      help: 'ffmpeg output lines dropped because a parser buffer was full',
+      registers,
+    });
+    this.reconnects = new Counter({
+      name: 'hls_swarm_reconnects_total',
+      help: 'Reconnects ffmpeg announced',
+      registers,
+    });
+    this.httpErrors = new Counter({
+      name: 'hls_swarm_http_errors_total',
+      help: 'HTTP error responses by status code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.timeouts = new Counter({ name: 'hls_swarm_timeouts_total', help: 'Request timeouts', registers });
+    this.expiredSkips = new Counter({
+      name: 'hls_swarm_segments_skipped_expired_total',
+      help: 'Segments skipped because they expired from the playlist',
+      registers,
+    });
+    this.playlistReloadFailures = new Counter({
+      name: 'hls_swarm_playlist_reload_failures_total',
+      help: 'Failed playlist reloads',
+      registers,
+    });
+    this.playbackSpeed = new Histogram({
+      name: 'hls_swarm_playback_speed',
+      help: 'Per-client playback speed (out_time advance / wall time) per window',
+      buckets: SPEED_BUCKETS,
+      registers,
+    });
+    this.playbackSpeedMean = new Gauge({
+      name: 'hls_swarm_playback_speed_mean',
+      help: 'Mean of each running client’s latest playback speed window',
+      registers,
+    });
+    this.startup = new Histogram({
+      name: 'hls_swarm_startup_seconds',
+      help: 'Client spawn to first segment complete',
+      buckets: STARTUP_BUCKETS_SECONDS,
+      registers,
+    });
+  }
+
+  request(record: RequestRecord): void {
+    const status = record.status !== undefined ? String(record.status) : record.ok ? 'unknown' : 'error';
+    this.requests.inc({ kind: record.kind, status });
+    if (record.bytes !== undefined) this.requestBytes.inc({ kind: record.kind }, record.bytes);
+    if (record.kind === 'segment') {
+      if (record.durationSeconds !== undefined) this.segmentDuration.observe(record.durationSeconds);
+      if (record.ttfbSeconds !== undefined) this.segmentTtfb.observe(record.ttfbSeconds);
+    } else if (record.kind === 'manifest') {
+      if (record.durationSeconds !== undefined) this.manifestDuration.observe(record.durationSeconds);
+      if (record.ttfbSeconds !== undefined) this.manifestTtfb.observe(record.ttfbSeconds);
+    }
+  }
+
+  clientStarted(restart: boolean): void {
+    this.clientsStarted.inc();
+    if (restart) this.clientsRestarted.inc();
+  }
+
+  clientExited(category: ExitCategory): void {
+    this.clientExits.inc({ category });
+  }
+
+  setClients(active: number, target: number, stalled: number): void {
+    this.clientsActive.set(active);
+    this.clientsTarget.set(target);
+    this.stalledClients.set(stalled);
+  }
+
+  playback(sample: PlaybackSample): void {
+    if (Number.isFinite(sample.speed)) this.playbackSpeed.observe(sample.speed);
+  }
+
+  setPlaybackSpeedMean(mean: number | undefined): void {
+    if (mean !== undefined && Number.isFinite(mean)) this.playbackSpeedMean.set(mean);
+  }
+
+  startupSeconds(seconds: number): void {
+    this.startup.observe(seconds);
+  }
+
+  reconnect(): void {
+    this.reconnects.inc();
+  }
+  httpError(code: number | string): void {
+    this.httpErrors.inc({ code: String(code) });
+  }
+  timeout(): void {
+    this.timeouts.inc();
+  }
+  segmentSkippedExpired(count = 1): void {
+    this.expiredSkips.inc(count);
+  }
+  playlistReloadFailed(): void {
+    this.playlistReloadFailures.inc();
+  }
+
+  /** Takes the cumulative total of dropped lines and adds what is new. */
+  setDroppedLinesTotal(total: number): void {
+    if (total > this.droppedLinesSeen) {
+      this.droppedLines.inc(total - this.droppedLinesSeen);
+      this.droppedLinesSeen = total;
+    }
+  }
+}
+
+export interface MetricsServer {
+  /** http://host:port/metrics */
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `/metrics` and `/health` on host:port (0 = a free port). A busy port is a
+ * PortInUseError naming the holder, raised before anything else starts.
+ */
+export async function startMetricsServer(
+  registry: Registry,
+  options: { port: number; host?: string; beforeScrape?: () => void },
+): Promise<MetricsServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = await claimPort(options.port, 'swarm metrics (METRICS_PORT / swarm.metricsPort)', host);
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      options.beforeScrape?.();
+      registry.metrics().then(
+        (body) => {
+          response.writeHead(200, { 'content-type': registry.contentType });
+          response.end(body);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(String(error));
+        },
+      );
+    } else if (path === '/health') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end('ok\n');
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found: try /metrics or /health\n');
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new PortInUseError(
+            port,
+            host,
+            describePortHolder(port),
+            'swarm metrics (METRICS_PORT / swarm.metricsPort)',
+          ),
+        );
+      else reject(error);
+    });
+    server.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${boundPort}/metrics`,
+    host,
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

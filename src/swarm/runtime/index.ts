@@ -1,0 +1,10 @@
+/*
+ * The swarm's runtime: ramp plan and scheduler, restart backoff, one supervisor per viewer,
+ * and startSwarm() tying them to the parsers, stats and the /metrics endpoint.
+ */
+export * from './backoff.js';
+export * from './client.js';
+export * from './errors.js';
+export * from './probe.js';
+export * from './ramp.js';
+export * from './swarm.js';

@@ -1,0 +1,390 @@
+import { EventEmitter } from 'node:events';
+import { parseDurationMs, resolvePort } from '../../config/index.js';
+import { TOOL_VERSION } from '../../version.js';
+import {
+  buildClientCommand,
+  type ClientCommand,
+  detectFfmpeg,
+  type FfmpegCapabilities,
+  selectVariant,
+} from '../command/index.js';
+import { type MetricsServer, SwarmMetrics, startMetricsServer } from '../metrics-server.js';
+import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
+import { preflight } from '../preflight.js';
+import { FleetStats, PlaybackTracker } from '../stats/index.js';
+import type {
+  ExitCategory,
+  PlaybackSample,
+  RequestRecord,
+  SwarmEventMap,
+  SwarmOptions,
+  SwarmSnapshot,
+} from '../types.js';
+import { backoffPolicyFromSpec } from './backoff.js';
+import { SupervisedClient } from './client.js';
+import { SwarmStartError } from './errors.js';
+import { probeStreamUrl } from './probe.js';
+import {
+  buildRampPlan,
+  type RampEvent,
+  type RampPlan,
+  RampScheduler,
+  rampInputFromSpec,
+  targetClientsAt,
+} from './ramp.js';
+
+/*
+ * The swarm: preflight, metrics endpoint, ramp scheduler and one supervisor per viewer, wired
+ * to the output parsers and fleet stats. Order of start-up matters: everything that can fail
+ * for a user-fixable reason (ffmpeg missing, limits, busy port, unreachable URL) fails before
+ * the first ffmpeg is spawned.
+ */
+
+export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
+  /** http://127.0.0.1:<port>/metrics */
+  readonly metricsUrl: string;
+  readonly ffmpeg: FfmpegCapabilities;
+  /** The ramp plan being followed (start/stop times per client). */
+  readonly plan: RampPlan;
+  /** Resolves with the final snapshot once the run's duration has elapsed (or stop/abort) and every viewer exited. */
+  readonly done: Promise<SwarmSnapshot>;
+  snapshot(): SwarmSnapshot;
+  /** Stops every viewer (SIGTERM, grace, SIGKILL) and the metrics server. Idempotent. */
+  stop(): Promise<SwarmSnapshot>;
+  /** The exact command client `clientId` runs, secrets redacted. */
+  commandLine(clientId: number): string;
+}
+
+/** How often gauges (active, stalled, target) and stall windows are refreshed. */
+const HOUSEKEEPING_INTERVAL_MS = 1000;
+
+class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
+  readonly metricsUrl: string;
+  readonly done: Promise<SwarmSnapshot>;
+  private resolveDone!: (snapshot: SwarmSnapshot) => void;
+  private readonly clients = new Map<number, SupervisedClient>();
+  private readonly trackers = new Map<number, PlaybackTracker>();
+  private readonly fleet = new FleetStats();
+  private readonly scheduler: RampScheduler;
+  private readonly exitCategories: Partial<Record<ExitCategory, number>> = {};
+  private startedAtMs = 0;
+  private clientsStarted = 0;
+  private restarts = 0;
+  private stallRestarts = 0;
+  private peakStarted = 0;
+  private rampCompleteEmitted = false;
+  private stopping: Promise<SwarmSnapshot> | undefined;
+  private endTimer: NodeJS.Timeout | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
+  private finalSnapshot: SwarmSnapshot | undefined;
+  private readonly commandCache = new Map<number, ClientCommand>();
+
+  constructor(
+    private readonly options: SwarmOptions,
+    readonly ffmpeg: FfmpegCapabilities,
+    readonly plan: RampPlan,
+    private readonly variantMaps: string[],
+    private readonly metrics: SwarmMetrics,
+    private readonly metricsServer: MetricsServer,
+  ) {
+    super();
+    this.metricsUrl = metricsServer.url;
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.scheduler = new RampScheduler(plan, (event) => this.onRampEvent(event));
+  }
+
+  begin(): void {
+    this.startedAtMs = Date.now();
+    this.scheduler.start();
+    this.endTimer = setTimeout(() => void this.stop(), this.plan.totalDurationMs);
+    this.housekeeping = setInterval(() => this.refresh(), HOUSEKEEPING_INTERVAL_MS);
+    this.refresh();
+    const signal = this.options.signal;
+    if (signal) {
+      if (signal.aborted) void this.stop();
+      else signal.addEventListener('abort', () => void this.stop(), { once: true });
+    }
+  }
+
+  private command(clientId: number): ClientCommand {
+    let command = this.commandCache.get(clientId);
+    if (!command) {
+      command = buildClientCommand({
+        url: this.options.url,
+        clientId,
+        spec: this.options.spec,
+        capabilities: this.ffmpeg,
+        toolVersion: TOOL_VERSION,
+        variantMaps: this.variantMaps,
+      });
+      this.commandCache.set(clientId, command);
+    }
+    return command;
+  }
+
+  commandLine(clientId: number): string {
+    return this.command(clientId).printable;
+  }
+
+  private onRampEvent(event: RampEvent): void {
+    if (this.stopping) return;
+    if (event.action === 'start') this.startClient(event.clientId);
+    else void this.clients.get(event.clientId)?.stop();
+  }
+
+  private startClient(clientId: number): void {
+    let client = this.clients.get(clientId);
+    if (!client) {
+      const spec = this.options.spec;
+      const command = this.command(clientId);
+      this.options.printCommand?.(command.printable);
+      client = new SupervisedClient(
+        {
+          clientId,
+          command,
+          restartEnabled: spec.restart.enabled,
+          maxRestarts: spec.restart.maxRestarts,
+          backoff: backoffPolicyFromSpec(spec.restart),
+          stopGraceMs: parseDurationMs(spec.stopGrace, 'swarm.stopGrace'),
+          env: this.options.env,
+        },
+        {
+          createParser: (id) => new ClientOutputParser(id, (event) => this.onOutput(id, event)),
+          onStarted: (info) => {
+            this.clientsStarted++;
+            if (info.restart) this.restarts++;
+            this.metrics.clientStarted(info.restart);
+            this.tracker(info.clientId).start(info.atMs);
+            this.firstSegmentPending.add(info.clientId);
+            this.emit('clientStarted', info);
+          },
+          onExited: (info) => {
+            this.exitCategories[info.category] = (this.exitCategories[info.category] ?? 0) + 1;
+            this.metrics.clientExited(info.category);
+            this.firstSegmentPending.delete(info.clientId);
+            const { willRestart: _willRestart, restartDelayMs: _delay, ...event } = info;
+            this.emit('clientExited', event);
+          },
+        },
+      );
+      this.clients.set(clientId, client);
+    }
+    client.start();
+    const wanted = this.countWanted();
+    if (wanted > this.peakStarted) this.peakStarted = wanted;
+    if (!this.rampCompleteEmitted && this.peakStarted >= this.plan.peakClients) {
+      this.rampCompleteEmitted = true;
+      this.emit('rampComplete', { atMs: Date.now(), clients: this.peakStarted });
+    }
+  }
+
+  private readonly firstSegmentPending = new Set<number>();
+
+  private tracker(clientId: number): PlaybackTracker {
+    let tracker = this.trackers.get(clientId);
+    if (!tracker) {
+      tracker = new PlaybackTracker(clientId, {
+        windowMs: parseDurationMs(this.options.spec.stallWindow, 'swarm.stallWindow'),
+      });
+      this.trackers.set(clientId, tracker);
+    }
+    return tracker;
+  }
+
+  private onOutput(clientId: number, event: ClientOutputEvent): void {
+    this.fleet.recordEvent(event);
+    switch (event.type) {
+      case 'request':
+        this.onRequest(clientId, event.record);
+        return;
+      case 'progress': {
+        const sample = this.tracker(clientId).progress(event.atMs, event.outTimeUs);
+        if (sample) this.onPlayback(sample);
+        return;
+      }
+      case 'reconnect':
+        this.metrics.reconnect();
+        this.emit(
+          'reconnect',
+          event.url === undefined
+            ? { clientId, atMs: event.atMs }
+            : { clientId, atMs: event.atMs, url: event.url },
+        );
+        return;
+      case 'http_error':
+        this.metrics.httpError(event.status);
+        return;
+      case 'timeout':
+        this.metrics.timeout();
+        return;
+      case 'segment_skipped_expired':
+        this.metrics.segmentSkippedExpired(event.count);
+        return;
+      case 'playlist_reload_failed':
+        this.metrics.playlistReloadFailed();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onRequest(clientId: number, record: RequestRecord): void {
+    this.fleet.recordRequest(record);
+    this.metrics.request(record);
+    const client = this.clients.get(clientId);
+    if (!record.ok && record.error) client?.noteFailure(record.error);
+    if (record.ok && record.kind === 'segment' && this.firstSegmentPending.has(clientId) && client) {
+      this.firstSegmentPending.delete(clientId);
+      const completeMs = record.startMs + (record.durationSeconds ?? 0) * 1000;
+      const seconds = Math.max(0, (completeMs - client.runStartedAtMs) / 1000);
+      this.fleet.recordStartup(clientId, seconds);
+      this.metrics.startupSeconds(seconds);
+      this.emit('startup', { clientId, atMs: completeMs, seconds });
+    }
+    this.emit('request', record);
+  }
+
+  private onPlayback(sample: PlaybackSample): void {
+    this.fleet.recordPlayback(sample);
+    this.metrics.playback(sample);
+    this.emit('playback', sample);
+    if (sample.stalled && this.options.spec.restart.onStall && !this.stopping) {
+      const client = this.clients.get(sample.clientId);
+      if (client?.running) {
+        this.stallRestarts++;
+        client.restartNow();
+      }
+    }
+  }
+
+  private countWanted(): number {
+    let wanted = 0;
+    for (const client of this.clients.values()) if (client.wanted) wanted++;
+    return wanted;
+  }
+
+  /** Gauges, and stall windows of viewers that send no progress at all (hung or never started). */
+  private refresh(): void {
+    const now = Date.now();
+    let active = 0;
+    let stalled = 0;
+    let speedSum = 0;
+    let speedCount = 0;
+    for (const client of this.clients.values()) {
+      if (!client.running) continue;
+      active++;
+      const tracker = this.trackers.get(client.clientId);
+      const sample = tracker?.check(now);
+      if (sample) this.onPlayback(sample);
+      const latest = tracker?.lastSample;
+      if (latest?.stalled) stalled++;
+      if (latest) {
+        speedSum += latest.speed;
+        speedCount++;
+      }
+    }
+    const target = this.stopping ? 0 : targetClientsAt(this.plan, now - this.startedAtMs);
+    this.metrics.setClients(active, target, stalled);
+    this.metrics.setPlaybackSpeedMean(speedCount > 0 ? speedSum / speedCount : undefined);
+    this.metrics.setDroppedLinesTotal(this.droppedLines());
+  }
+
+  private droppedLines(): number {
+    let total = 0;
+    for (const client of this.clients.values()) total += client.droppedLines;
+    return total;
+  }
+
+  snapshot(): SwarmSnapshot {
+    if (this.finalSnapshot) return this.finalSnapshot;
+    const now = Date.now();
+    let active = 0;
+    let stalled = 0;
+    for (const client of this.clients.values()) {
+      if (!client.running) continue;
+      active++;
+      if (this.trackers.get(client.clientId)?.lastSample?.stalled) stalled++;
+    }
+    const parts = this.fleet.snapshotParts(now);
+    return {
+      ...parts,
+      atMs: now,
+      clientsTarget: this.stopping
+        ? this.plan.peakClients
+        : targetClientsAt(this.plan, now - this.startedAtMs),
+      clientsActive: active,
+      clientsStarted: this.clientsStarted,
+      restarts: this.restarts,
+      stalledClients: stalled,
+      exitCategories: { ...this.exitCategories },
+      droppedLines: this.droppedLines(),
+      ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
+      startedAtMs: this.startedAtMs,
+      stallRestarts: this.stallRestarts,
+    };
+  }
+
+  stop(): Promise<SwarmSnapshot> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        this.scheduler.stop();
+        if (this.endTimer) clearTimeout(this.endTimer);
+        await Promise.all([...this.clients.values()].map((client) => client.stop()));
+        if (this.housekeeping) clearInterval(this.housekeeping);
+        this.refresh();
+        const snapshot = this.snapshot();
+        this.finalSnapshot = { ...snapshot, clientsActive: 0 };
+        await this.metricsServer.close();
+        this.resolveDone(this.finalSnapshot);
+        return this.finalSnapshot;
+      })();
+    }
+    return this.stopping;
+  }
+}
+
+/**
+ * Starts a swarm of ffmpeg viewers against `options.url`. Resolves once the metrics endpoint
+ * listens and the ramp has begun; rejects (before any viewer starts) with a SwarmStartError,
+ * PortInUseError or MissingBinaryError the user can act on.
+ */
+export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
+  const { spec } = options;
+  const log = options.log ?? (() => {});
+  const plan = buildRampPlan(rampInputFromSpec(spec));
+  const report = await preflight({
+    clients: plan.peakClients,
+    ffmpegPath: options.ffmpegPath,
+    env: options.env,
+  });
+  for (const line of report.lines) log(line);
+  const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
+
+  const metrics = new SwarmMetrics();
+  const metricsServer = await startMetricsServer(metrics.registry, {
+    port: spec.metricsPort ?? resolvePort('swarmMetrics'),
+    host: options.metricsHost,
+  });
+  try {
+    if (options.probeUrl !== false) {
+      const headers = { ...spec.headers };
+      await probeStreamUrl(options.url, {
+        timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
+        headers,
+        resolve: spec.resolve,
+      });
+    }
+    const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
+    if (variant.note) log(`variant: ${variant.note}`);
+    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer);
+    swarm.begin();
+    return swarm;
+  } catch (error) {
+    await metricsServer.close();
+    if (error instanceof Error && error.name === 'VariantProbeError')
+      throw new SwarmStartError(error.message);
+    throw error;
+  }
+}
