@@ -65,7 +65,7 @@ function formatLimit(value: number): string {
 
 /** Raises this process's soft (and, when needed and allowed, hard) limit with prlimit(1). */
 function raiseLimit(resource: 'nofile' | 'nproc', required: number, current: ResourceLimit): boolean {
-  const hard = current.hard >= required ? current.hard : required;
+  const hard = Math.max(current.hard, required);
   const prlimit = findBinary('prlimit');
   if (!prlimit) return false;
   try {
