@@ -8,3 +8,4 @@ export {
 } from './nginx/config.js';
 export * from './registry.js';
 export * from './types.js';
+export * from './wait/index.js';

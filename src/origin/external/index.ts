@@ -1,10 +1,62 @@
+import { isIP } from 'node:net';
+import { type OriginSpec, parseDurationMs } from '../../config/index.js';
 import { OriginStartError } from '../errors.js';
-import type { OriginDriver } from '../types.js';
+import type { OriginDriver, RunningOrigin, StartOriginOptions } from '../types.js';
+import { type WaitStrategy, waitForAll, waitForPlaylist } from '../wait/index.js';
 
-// Placeholder until the external driver lands; it fails loudly instead of pretending.
-export const driver: OriginDriver = {
+export type ExternalOriginSpec = Extract<OriginSpec, { kind: 'external' }>;
+
+/** True for localhost, 127.0.0.0/8 and ::1 (what a load test may hit without allowRemote). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host.startsWith('::ffff:127.');
+  return false;
+}
+
+/**
+ * An origin someone else runs: nothing is started; ready once the playlist answers 200 with
+ * at least `minSegments` segments. A host that is not loopback needs `allowRemote: true`
+ * so nobody load-tests a production host by accident.
+ */
+export async function startExternalOrigin(
+  spec: ExternalOriginSpec,
+  options: StartOriginOptions = {},
+): Promise<RunningOrigin> {
+  const url = new URL(spec.url);
+  const remote = [url, ...Object.values(spec.exporters).map((exporter) => new URL(exporter as string))].find(
+    (target) => !isLoopbackHost(target.hostname),
+  );
+  if (remote && !spec.allowRemote) {
+    throw new OriginStartError(
+      `external origin: ${remote.host} is not a loopback address (from ${remote.href}). ` +
+        'Load-testing a remote host must be explicit: set origin.allowRemote: true ' +
+        '(CLI: --allow-remote) if you own that host and mean to load it.',
+      { kind: 'external', part: 'url' },
+    );
+  }
+  const strategies: WaitStrategy[] = [waitForPlaylist(url.href, { minSegments: spec.minSegments })];
+  await waitForAll(strategies, {
+    timeoutMs: parseDurationMs(spec.readyTimeout),
+    kind: 'external',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const exporters: RunningOrigin['exporters'] = {};
+  if (spec.exporters.nginx) exporters.nginx = spec.exporters.nginx;
+  if (spec.exporters.node) exporters.node = spec.exporters.node;
+  return {
+    kind: 'external',
+    streamUrl: url.href,
+    exporters,
+    logs: {},
+    versions: {},
+    status: () => ({ healthy: true, processes: [], problems: [] }),
+    stop: async () => {},
+  };
+}
+
+export const driver: OriginDriver<ExternalOriginSpec> = {
   kind: 'external',
-  async start() {
-    throw new OriginStartError("The 'external' origin is not implemented yet.", { kind: 'external' });
-  },
+  start: startExternalOrigin,
 };
