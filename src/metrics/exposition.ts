@@ -147,8 +147,10 @@ export function parseExposition(text: string): ParsedExposition {
 
     // labels
     const labels: Record<string, string> = {};
+    const afterName = pos;
     while (isSpace(line[pos])) pos++;
-    if (line[pos] === '{') {
+    if (line[pos] !== '{') pos = afterName;
+    else {
       pos++;
       for (;;) {
         while (isSpace(line[pos])) pos++;

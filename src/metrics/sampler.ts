@@ -246,7 +246,10 @@ export class MetricsSampler extends EventEmitter<{ sample: [SampleEvent] }> {
       health.consecutiveFailures = 0;
       ok = true;
     } catch (error) {
-      if (!this.running && !timedOut) return; // aborted by stop(): not a failure
+      if (!this.running && !timedOut) {
+        health.attempts--; // aborted by stop(): neither an attempt nor a failure
+        return;
+      }
       health.failures++;
       health.consecutiveFailures++;
       health.lastError = describeError(error, this.timeoutMs, timedOut);

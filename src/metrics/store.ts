@@ -46,7 +46,9 @@ interface PreviousScrape {
 }
 
 export function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  keys.sort();
   return keys.map((key) => `${key}=${JSON.stringify(labels[key])}`).join(',');
 }
 
