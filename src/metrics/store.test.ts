@@ -7,7 +7,7 @@ import { counterDelta, MetricStore } from './store.js';
 // Recorded by fixtures/record/exporter-scrapes.sh.
 const scrape = (name: string) =>
   parseExposition(readFileSync(new URL(`../../fixtures/exporters/${name}`, import.meta.url), 'utf8'));
-const valueOf = (name: string, metric: string, labels: Record<string, string> = {}) => {
+const scrapedValue = (name: string, metric: string, labels: Record<string, string> = {}) => {
   const sample = scrape(name).samples.find(
     (s) => s.name === metric && Object.entries(labels).every(([key, value]) => s.labels[key] === value),
   );
@@ -85,9 +85,9 @@ describe('nginx-exporter scrapes (recorded, with an nginx restart)', () => {
   store.ingestScrape('nginx', 'nginx', scrape('nginx-exporter-3-after-restart.prom'), T0 + 4000);
 
   it('derives requests per second between scrapes, handling the reset', () => {
-    const r1 = valueOf('nginx-exporter-1.prom', 'nginx_http_requests_total');
-    const r2 = valueOf('nginx-exporter-2.prom', 'nginx_http_requests_total');
-    const r3 = valueOf('nginx-exporter-3-after-restart.prom', 'nginx_http_requests_total');
+    const r1 = scrapedValue('nginx-exporter-1.prom', 'nginx_http_requests_total');
+    const r2 = scrapedValue('nginx-exporter-2.prom', 'nginx_http_requests_total');
+    const r3 = scrapedValue('nginx-exporter-3-after-restart.prom', 'nginx_http_requests_total');
     expect(r3).toBeLessThan(r2); // the recording did restart nginx
     const rps = store.window('nginx_requests_per_second', {}, T0, T0 + 4000);
     expect(rps?.type).toBe('gauge');
@@ -97,16 +97,16 @@ describe('nginx-exporter scrapes (recorded, with an nginx restart)', () => {
   });
 
   it('keeps raw samples with a target label and counts the raw counter across the reset', () => {
-    const r1 = valueOf('nginx-exporter-1.prom', 'nginx_http_requests_total');
-    const r2 = valueOf('nginx-exporter-2.prom', 'nginx_http_requests_total');
-    const r3 = valueOf('nginx-exporter-3-after-restart.prom', 'nginx_http_requests_total');
+    const r1 = scrapedValue('nginx-exporter-1.prom', 'nginx_http_requests_total');
+    const r2 = scrapedValue('nginx-exporter-2.prom', 'nginx_http_requests_total');
+    const r3 = scrapedValue('nginx-exporter-3-after-restart.prom', 'nginx_http_requests_total');
     expect(store.window('nginx_http_requests_total', { target: 'nginx' }, T0, T0 + 4000)).toMatchObject({
       type: 'counter',
       increase: r2 - r1 + r3,
     });
     expect(store.window('nginx_connections_active', {}, T0, T0 + 4000)).toMatchObject({
       type: 'gauge',
-      last: valueOf('nginx-exporter-3-after-restart.prom', 'nginx_connections_active'),
+      last: scrapedValue('nginx-exporter-3-after-restart.prom', 'nginx_connections_active'),
     });
   });
 
@@ -116,7 +116,10 @@ describe('nginx-exporter scrapes (recorded, with an nginx restart)', () => {
       'nginx-exporter-1.prom',
       'nginx-exporter-2.prom',
       'nginx-exporter-3-after-restart.prom',
-    ].map((name) => valueOf(name, 'nginx_connections_accepted') - valueOf(name, 'nginx_connections_handled'));
+    ].map(
+      (name) =>
+        scrapedValue(name, 'nginx_connections_accepted') - scrapedValue(name, 'nginx_connections_handled'),
+    );
     expect([...(dropped?.values() ?? [])]).toEqual(expected);
   });
 });
@@ -158,13 +161,13 @@ describe('node-exporter scrapes (recorded)', () => {
     const memory = store.window('node_memory_utilization', {}, T0, T0 + 2500);
     const expected =
       1 -
-      valueOf('node-exporter-2.prom', 'node_memory_MemAvailable_bytes') /
-        valueOf('node-exporter-2.prom', 'node_memory_MemTotal_bytes');
+      scrapedValue('node-exporter-2.prom', 'node_memory_MemAvailable_bytes') /
+        scrapedValue('node-exporter-2.prom', 'node_memory_MemTotal_bytes');
     expect(memory).toMatchObject({ type: 'gauge', count: 2, last: expected });
     const lo = store.window('node_network_transmit_bytes_per_second', { device: 'lo' }, T0, T0 + 2500);
     const loBytes =
-      valueOf('node-exporter-2.prom', 'node_network_transmit_bytes_total', { device: 'lo' }) -
-      valueOf('node-exporter-1.prom', 'node_network_transmit_bytes_total', { device: 'lo' });
+      scrapedValue('node-exporter-2.prom', 'node_network_transmit_bytes_total', { device: 'lo' }) -
+      scrapedValue('node-exporter-1.prom', 'node_network_transmit_bytes_total', { device: 'lo' });
     expect(lo).toMatchObject({ type: 'gauge', last: loBytes / 2.5 });
     expect(loBytes).toBeGreaterThan(0);
     // Without a filter, devices are summed per scrape.
