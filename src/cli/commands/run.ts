@@ -1,0 +1,384 @@
+import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  parseWith,
+  type ScenarioInput,
+  type SwarmSpec,
+  type SwarmSpecInput,
+  swarmSchema,
+  tryParseDurationMs,
+  VARIANTS,
+} from '../../config/index.js';
+import { formatSummary } from '../../report/index.js';
+import {
+  assertLoopbackTarget,
+  preflight,
+  probeStreamUrl,
+  redactUrl,
+  type SwarmSnapshot,
+  startSwarm,
+} from '../../swarm/index.js';
+import { UsageError } from '../errors.js';
+
+export const usage = `Usage: hls-swarm run <url> [options]
+
+Runs ffmpeg viewers against an HLS stream URL (master or media playlist) and prints a summary.
+Exit code: 0 the run completed, 1 it failed (ffmpeg missing, URL unreachable, no segment
+ever downloaded, interrupted), 2 a usage error.
+
+  --clients N          viewers to run (default 10)
+  --ramp-rate R        viewers started per second (default 10)
+  --ramp-jitter D      extra per-viewer start delay, up to D, deterministic per id (default 0ms)
+  --duration D         total run time, ramp included (default 30s)
+  --variant V          all | highest | lowest | first (default all)
+  --header 'K: V'      extra request header (repeatable); secret-looking values are never printed
+  --no-cache           send Cache-Control: no-cache and Pragma: no-cache
+  --resolve IP         connect to IP, keep the URL's Host header
+  --timeout D          ffmpeg -rw_timeout (default 15s)
+  --no-reconnect       do not pass ffmpeg's -reconnect options
+  --restart-on-stall   restart a viewer whose playback stalls (< 0.9x over the stall window)
+  --max-restarts N     per viewer (default unlimited)
+  --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
+  --print-cmd          print each spawned ffmpeg command (secrets redacted)
+  --check              run the preflight checks only (ffmpeg, limits, URL) and exit
+  --report FILE        run as a scenario (external origin) and write the JSON report to FILE
+  --allow-remote       allow a URL whose host is not loopback (never load a remote host by accident)
+Durations: 500ms, 30s, 2m, 1m30s.`;
+
+const OPTIONS = {
+  clients: { type: 'string' },
+  'ramp-rate': { type: 'string' },
+  'ramp-jitter': { type: 'string' },
+  duration: { type: 'string' },
+  variant: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  'no-cache': { type: 'boolean' },
+  resolve: { type: 'string' },
+  timeout: { type: 'string' },
+  'no-reconnect': { type: 'boolean' },
+  'restart-on-stall': { type: 'boolean' },
+  'max-restarts': { type: 'string' },
+  metrics: { type: 'string' },
+  'print-cmd': { type: 'boolean' },
+  check: { type: 'boolean' },
+  report: { type: 'string' },
+  'allow-remote': { type: 'boolean' },
+} as const;
+
+export interface RunCommandArgs {
+  url: string;
+  spec: SwarmSpec;
+  metricsHost: string;
+  printCommands: boolean;
+  checkOnly: boolean;
+  reportFile?: string;
+  allowRemote: boolean;
+}
+
+function positiveInteger(flag: string, text: string, allowZero = false): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(value) || (!allowZero && value <= 0)) {
+    throw new UsageError(
+      `--${flag}: expected ${allowZero ? 'an integer >= 0' : 'a positive integer'}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+function duration(flag: string, text: string): string {
+  if (tryParseDurationMs(text) === undefined) {
+    throw new UsageError(
+      `--${flag}: expected a duration like '500ms', '30s', '2m' or '1m30s', got ${JSON.stringify(text)}`,
+    );
+  }
+  return text;
+}
+
+/** `[host:]port` → { host, port }. */
+export function parseMetricsAddress(text: string): { host: string; port: number } {
+  const match = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(text.trim());
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(
+      `--metrics: expected [HOST:]PORT such as 127.0.0.1:17091 or 0 (a free port), got ${JSON.stringify(text)}`,
+    );
+  }
+  return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+}
+
+/** Pure: command line → validated arguments (UsageError names the flag). */
+export function parseRunArgs(argv: string[]): RunCommandArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0)
+    throw new UsageError('missing the stream URL (e.g. http://127.0.0.1:17080/stream.m3u8)');
+  if (positionals.length > 1)
+    throw new UsageError(`expected one URL, got ${positionals.length}: ${positionals.join(' ')}`);
+  const url = positionals[0] as string;
+
+  const input: SwarmSpecInput = {
+    clients: values.clients === undefined ? 10 : positiveInteger('clients', values.clients),
+  };
+  if (values['ramp-rate'] !== undefined) {
+    const rate = Number(values['ramp-rate']);
+    if (!Number.isFinite(rate) || rate <= 0)
+      throw new UsageError(
+        `--ramp-rate: expected viewers per second > 0, got ${JSON.stringify(values['ramp-rate'])}`,
+      );
+    input.rampRate = rate;
+  }
+  if (values['ramp-jitter'] !== undefined) input.rampJitter = duration('ramp-jitter', values['ramp-jitter']);
+  if (values.duration !== undefined) input.duration = duration('duration', values.duration);
+  if (values.timeout !== undefined) input.timeout = duration('timeout', values.timeout);
+  if (values.variant !== undefined) {
+    if (!(VARIANTS as readonly string[]).includes(values.variant))
+      throw new UsageError(
+        `--variant: expected one of ${VARIANTS.join(', ')}, got ${JSON.stringify(values.variant)}`,
+      );
+    input.variant = values.variant as SwarmSpec['variant'];
+  }
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':');
+    const name = colon > 0 ? header.slice(0, colon).trim() : '';
+    if (!name || /[\r\n]/.test(header))
+      throw new UsageError(
+        `--header: expected 'Name: value' on one line, got ${JSON.stringify(header.split(':')[0])}…`,
+      );
+    headers[name] = header.slice(colon + 1).trim();
+  }
+  input.headers = headers;
+  if (values['no-cache']) input.noCache = true;
+  if (values.resolve !== undefined) input.resolve = values.resolve;
+  if (values['no-reconnect']) input.reconnect = false;
+  const restart: NonNullable<SwarmSpecInput['restart']> = {};
+  if (values['restart-on-stall']) restart.onStall = true;
+  if (values['max-restarts'] !== undefined)
+    restart.maxRestarts = positiveInteger('max-restarts', values['max-restarts'], true);
+  input.restart = restart;
+  let metricsHost = '127.0.0.1';
+  if (values.metrics !== undefined) {
+    const address = parseMetricsAddress(values.metrics);
+    metricsHost = address.host;
+    input.metricsPort = address.port;
+  }
+  let spec: SwarmSpec;
+  try {
+    spec = parseWith(swarmSchema, input, 'command line');
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.issues.join('; '));
+    throw error;
+  }
+  return {
+    url,
+    spec,
+    metricsHost,
+    printCommands: values['print-cmd'] === true,
+    checkOnly: values.check === true,
+    reportFile: values.report,
+    allowRemote: values['allow-remote'] === true,
+  };
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+function ms(seconds: number): string {
+  return seconds >= 1 ? `${seconds.toFixed(2)}s` : `${(seconds * 1000).toFixed(1)}ms`;
+}
+
+function bytes(count: number): string {
+  if (count >= 1e9) return `${(count / 1e9).toFixed(2)} GB`;
+  if (count >= 1e6) return `${(count / 1e6).toFixed(2)} MB`;
+  if (count >= 1e3) return `${(count / 1e3).toFixed(1)} kB`;
+  return `${count} B`;
+}
+
+/** The end-of-run table (pure). */
+export function formatSwarmSummary(snapshot: SwarmSnapshot, url: string, elapsedSeconds: number): string {
+  const rows: [string, string][] = [];
+  rows.push(['stream', redactUrl(url)]);
+  rows.push(['ffmpeg', `${snapshot.ffmpeg.version} (${snapshot.ffmpeg.path})`]);
+  rows.push(['run time', `${elapsedSeconds.toFixed(1)}s`]);
+  rows.push([
+    'viewers',
+    `${snapshot.clientsStarted - snapshot.restarts} started, ${snapshot.restarts} restarts (${snapshot.stallRestarts ?? 0} for stalls)`,
+  ]);
+  const exits = Object.entries(snapshot.exitCategories)
+    .map(([category, count]) => `${category} ${count}`)
+    .join(', ');
+  rows.push(['exits', exits || 'none']);
+  for (const kind of ['manifest', 'segment', 'init', 'other'] as const) {
+    const counts = snapshot.requests[kind];
+    if (counts.total === 0 && kind !== 'segment' && kind !== 'manifest') continue;
+    rows.push([
+      `${kind} requests`,
+      `${counts.total} (${counts.ok} ok, ${counts.failed} failed), ${bytes(counts.bytes)}`,
+    ]);
+  }
+  const dist = (name: string, d: SwarmSnapshot['segmentTtfbSeconds']) =>
+    rows.push([
+      name,
+      d.count === 0 ? 'no data' : `p50 ${ms(d.p50)}  p95 ${ms(d.p95)}  p99 ${ms(d.p99)}  max ${ms(d.max)}`,
+    ]);
+  dist('segment ttfb', snapshot.segmentTtfbSeconds);
+  dist('segment duration', snapshot.segmentDurationSeconds);
+  dist('manifest duration', snapshot.manifestDurationSeconds);
+  dist('startup', snapshot.startupSeconds);
+  const speed = snapshot.playbackSpeed;
+  rows.push([
+    'playback speed',
+    speed.count === 0
+      ? 'no data'
+      : `mean ${speed.mean.toFixed(3)}  min ${speed.min.toFixed(3)}  (${speed.count} windows)`,
+  ]);
+  const httpErrors = Object.entries(snapshot.httpErrors)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(' ');
+  rows.push(['http errors', httpErrors || 'none']);
+  rows.push([
+    'faults',
+    `reconnects ${snapshot.reconnects}, timeouts ${snapshot.timeouts}, connect failures ${snapshot.connectFailures ?? 0}, ` +
+      `segments failed ${snapshot.segmentsFailed ?? 0}, expired skips ${snapshot.segmentsSkippedExpired}, playlist reload failures ${snapshot.playlistReloadFailures}`,
+  ]);
+  rows.push(['dropped log lines', String(snapshot.droppedLines)]);
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return rows.map(([name, value]) => `  ${pad(name, width)}${value}`).join('\n');
+}
+
+/** Why a finished run counts as failed, or undefined when it completed. */
+export function runFailure(snapshot: SwarmSnapshot): string | undefined {
+  const segments = snapshot.requests.segment;
+  const manifests = snapshot.requests.manifest;
+  if (segments.ok === 0 && manifests.ok === 0)
+    return 'every request failed (no playlist or segment was downloaded)';
+  if (segments.ok === 0) return 'no segment was downloaded';
+  return undefined;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseRunArgs(argv);
+  const out = (line: string) => process.stderr.write(`${line}\n`);
+  assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
+
+  if (args.checkOnly) {
+    const report = await preflight({ clients: args.spec.clients });
+    for (const line of report.lines) process.stdout.write(`ok  ${line}\n`);
+    const probe = await probeStreamUrl(args.url, {
+      timeoutMs: tryParseDurationMs(args.spec.timeout) ?? 15_000,
+      headers: args.spec.headers,
+      resolve: args.spec.resolve,
+    });
+    process.stdout.write(
+      `ok  ${redactUrl(args.url)} answered HTTP ${probe.status} (${probe.bytes} bytes${probe.isPlaylist ? ', an HLS playlist' : ', NOT an HLS playlist (#EXTM3U missing)'})\n`,
+    );
+    return probe.isPlaylist ? 0 : 1;
+  }
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    out(`\nhls-swarm run: ${signal}: stopping the viewers…`);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (args.reportFile) return await runWithReport(args, controller.signal, out);
+    return await runDirect(args, controller.signal, out);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function runDirect(
+  args: RunCommandArgs,
+  signal: AbortSignal,
+  out: (line: string) => void,
+): Promise<number> {
+  const startedMs = Date.now();
+  const swarm = await startSwarm({
+    url: args.url,
+    spec: args.spec,
+    signal,
+    metricsHost: args.metricsHost,
+    log: (line) => out(`hls-swarm: ${line}`),
+    ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+  });
+  out(`hls-swarm: ${args.spec.clients} viewers of ${redactUrl(args.url)}; metrics at ${swarm.metricsUrl}`);
+  const swarmStartedMs = swarm.snapshot().startedAtMs ?? startedMs;
+  swarm.on('rampComplete', (event) =>
+    out(
+      `hls-swarm: ramp complete: ${event.clients} viewers after ${((event.atMs - swarmStartedMs) / 1000).toFixed(1)}s`,
+    ),
+  );
+  const progress = setInterval(() => {
+    const s = swarm.snapshot();
+    out(
+      `hls-swarm: ${((Date.now() - startedMs) / 1000).toFixed(0)}s  viewers ${s.clientsActive}/${s.clientsTarget}  ` +
+        `segments ${s.requests.segment.ok} ok ${s.requests.segment.failed} failed  playlists ${s.requests.manifest.total}  ` +
+        `restarts ${s.restarts}  stalled ${s.stalledClients}  http errors ${Object.values(s.httpErrors).reduce((a, b) => a + b, 0)}`,
+    );
+  }, 5000);
+  let snapshot: SwarmSnapshot;
+  try {
+    snapshot = await swarm.done;
+  } finally {
+    clearInterval(progress);
+  }
+  const elapsedSeconds = (Date.now() - startedMs) / 1000;
+  process.stdout.write(
+    `\nhls-swarm run summary\n${formatSwarmSummary(snapshot, args.url, elapsedSeconds)}\n`,
+  );
+  if (signal.aborted) {
+    out('hls-swarm run: interrupted before the planned duration; the counts above are what was collected.');
+    return 1;
+  }
+  const failure = runFailure(snapshot);
+  if (failure) {
+    out(`hls-swarm run: FAILED: ${failure}. Is the stream live and reachable?`);
+    return 1;
+  }
+  return 0;
+}
+
+async function runWithReport(
+  args: RunCommandArgs,
+  signal: AbortSignal,
+  out: (line: string) => void,
+): Promise<number> {
+  const { runScenario } = await import('../../runner/index.js');
+  const scenario: ScenarioInput = {
+    name: 'hls-swarm run',
+    description: `hls-swarm run ${redactUrl(args.url)}`,
+    origin: { kind: 'external', url: args.url, allowRemote: args.allowRemote },
+    swarm: args.spec,
+  };
+  const result = await runScenario(scenario, {
+    signal,
+    reportFile: args.reportFile,
+    log: out,
+    ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+  });
+  process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
+  if (
+    result.error &&
+    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError'].includes(
+      result.error.name,
+    )
+  ) {
+    out(`hls-swarm run: ${result.error.message}`);
+  }
+  const swarm = result.report.swarm as { requests?: SwarmSnapshot['requests'] } | null | undefined;
+  if (result.verdict === 'pass' && swarm?.requests && swarm.requests.segment.ok === 0) {
+    out('hls-swarm run: FAILED: no segment was downloaded.');
+    return 1;
+  }
+  return result.verdict === 'pass' ? 0 : 1;
+}
