@@ -1,14 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { hlsSwarm } from './src/vitest/node/plugin.js';
 
 /*
  * Three projects:
  *  - unit: pure logic fed with recorded real outputs from fixtures/ (fast, parallel)
  *  - integration: real ffmpeg, nginx, python, exporters, QEMU, dockerd as processes.
  *    Files run one at a time: on a 2-core machine parallel origins would starve each other.
- *  - load: scenarios/**\/*.load.ts, the example gates users copy (added by the plugin
- *    once src/vitest lands; until then declared here the same way).
+ *  - load: scenarios/**\/*.load.ts, the example gates users copy — added by the plugin
+ *    exactly as a user's config gets it (`plugins: [hlsSwarm()]`).
+ * `hls-swarm/vitest` resolves to the source here, so scenarios import it like users do.
  */
 export default defineConfig({
+  plugins: [hlsSwarm()],
+  resolve: {
+    alias: {
+      'hls-swarm/vitest': fileURLToPath(new URL('./src/vitest/index.ts', import.meta.url)),
+    },
+  },
   test: {
     projects: [
       {
@@ -26,16 +35,6 @@ export default defineConfig({
           include: ['src/**/*.int.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
-          hookTimeout: 300_000,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'load',
-          include: ['scenarios/**/*.load.ts'],
-          fileParallelism: false,
-          testTimeout: 600_000,
           hookTimeout: 300_000,
         },
       },

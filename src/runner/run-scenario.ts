@@ -133,6 +133,7 @@ export async function runScenario(
   let swarmStartMs: number | undefined;
   let rampEndMs: number | undefined;
   let swarmEndMs: number | undefined;
+  let holdEndMs: number | undefined;
   const timers: NodeJS.Timeout[] = [];
   const actionLog: ReportTimeline['actions'] = [];
   const pendingActions: Promise<void>[] = [];
@@ -260,6 +261,10 @@ export async function runScenario(
       ),
     ]);
     if (finished === 'guard') log(`[hls-swarm] ${scenario.name}: the swarm did not end on time; stopping it`);
+    // The measured window ends where the swarm begins to stop its viewers (planned end or
+    // abort), so the shutdown itself is not judged as a drop in active clients.
+    const swarmBeganMs = startedSwarm.snapshot().startedAtMs ?? swarmStartMs;
+    holdEndMs = Math.min(Date.now(), swarmBeganMs + plannedMs - 100);
   } catch (error) {
     if (!controller.signal.aborted) runError = asError(error);
   } finally {
@@ -307,7 +312,7 @@ export async function runScenario(
 
   // Thresholds are judged for every run that sampled anything, interrupted ones included
   // (the verdict stays 'interrupted'/'error'; the results say how far it got).
-  const sloEndMs = swarmEndMs;
+  const sloEndMs = holdEndMs ?? swarmEndMs;
   const evaluationStartMs = swarmStartMs ?? startMs;
   let thresholds: ThresholdResultEntry[] = [];
   if (sampler) {

@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import {
+  collectEnvironment,
+  formatSummary,
+  REPORT_SCHEMA_VERSION,
+  type Report,
+  type RunSummaryEntry,
+  reportSchema,
+  writeRunSummary,
+} from '../../report/index.js';
+import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
+import { hlsSwarmMeta, PROGRESS_PREFIX } from '../shared.js';
+
+/*
+ * Main-process side of the plugin: prints the workers' progress lines plainly, prints each
+ * scenario's summary from its report file (the report is the one results object), and writes
+ * reports/summary.json at the end of the run.
+ */
+
+let reporterActive = false;
+
+/** True once a HlsSwarmReporter is part of the running Vitest (it then prints progress lines). */
+export function reporterIsActive(): boolean {
+  return reporterActive;
+}
+
+export interface HlsSwarmReporterOptions {
+  reportDir: string;
+  root: string;
+  /** Only tests of this project get a summary.json entry. */
+  project: string;
+}
+
+export class HlsSwarmReporter implements Reporter {
+  private vitest: Vitest | undefined;
+  private readonly entries: RunSummaryEntry[] = [];
+  private startedAt = new Date();
+
+  constructor(private readonly options: HlsSwarmReporterOptions) {}
+
+  private write(text: string): void {
+    if (this.vitest) this.vitest.logger.log(text);
+    else process.stdout.write(`${text}\n`);
+  }
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest;
+    this.startedAt = new Date();
+    reporterActive = true;
+  }
+
+  onTestRunStart(): void {
+    this.entries.length = 0;
+    this.startedAt = new Date();
+  }
+
+  onUserConsoleLog(log: { content: string }): void {
+    if (!log.content.startsWith(PROGRESS_PREFIX)) return;
+    this.write(log.content.replace(/\n$/, ''));
+  }
+
+  async onTestCaseResult(testCase: TestCase): Promise<void> {
+    if (testCase.project.name !== this.options.project) return;
+    const meta = hlsSwarmMeta(testCase.meta());
+    const result = testCase.result();
+    const diagnostic = testCase.diagnostic();
+    let report: Report | undefined;
+    if (meta) {
+      try {
+        report = reportSchema.parse(JSON.parse(await readFile(meta.reportPath, 'utf8')));
+      } catch (error) {
+        this.write(
+          `[hls-swarm] ${testCase.fullName}: could not read the report ${meta.reportPath}: ${String(error)}`,
+        );
+      }
+    }
+    if (report && meta) {
+      const color =
+        Boolean(
+          this.vitest?.logger.outputStream &&
+            'isTTY' in this.vitest.logger.outputStream &&
+            this.vitest.logger.outputStream.isTTY,
+        ) && !process.env.NO_COLOR;
+      this.write(
+        `\n${formatSummary(report, { color, reportPath: relative(this.options.root, meta.reportPath) })}\n`,
+      );
+    }
+    const failed = report?.thresholds.filter((threshold) => !threshold.ok) ?? [];
+    this.entries.push({
+      file: relative(this.options.root, testCase.module.moduleId),
+      test: testCase.fullName,
+      ...(meta ? { scenario: meta.scenario } : {}),
+      verdict: report?.verdict ?? meta?.verdict ?? null,
+      testState: result.state,
+      reportPath: meta ? relative(this.options.root, meta.reportPath) : null,
+      durationSeconds: (diagnostic?.duration ?? 0) / 1000,
+      thresholds: report
+        ? {
+            total: report.thresholds.length,
+            failed: failed.length,
+            failedStrict: failed.filter((threshold) => threshold.strict).length,
+          }
+        : null,
+      errors:
+        result.state === 'failed' ? result.errors.map((error) => error.message.split('\n')[0] ?? '') : [],
+    });
+  }
+
+  async onTestRunEnd(
+    _modules: ReadonlyArray<TestModule>,
+    _errors: ReadonlyArray<unknown>,
+    reason: TestRunEndReason,
+  ): Promise<void> {
+    if (this.entries.length === 0) return;
+    const path = join(this.options.reportDir, 'summary.json');
+    await writeRunSummary(path, {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      startedAt: this.startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      reason,
+      scenarios: [...this.entries],
+      environment: collectEnvironment(),
+    });
+    this.write(
+      `[hls-swarm] ${this.entries.length} scenario test(s); summary ${relative(this.options.root, path)}`,
+    );
+  }
+}

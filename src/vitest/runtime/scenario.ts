@@ -1,0 +1,157 @@
+import { relative } from 'node:path';
+import type { TestContext } from 'vitest';
+import type { OriginSpecInput, ScenarioInput } from '../../config/index.js';
+import type { RunningOrigin } from '../../origin/index.js';
+import { fileStemOf, formatThresholdLine, slugify } from '../../report/index.js';
+import {
+  type RunResult,
+  type RunScenarioOptions,
+  runScenario,
+  type ScenarioAction,
+  suggestedTimeoutMs,
+  validateScenario,
+} from '../../runner/index.js';
+import { loadTest, providedOptions } from './fixtures.js';
+
+/*
+ * scenario(name, spec): one test that runs a whole declarative scenario. Validation happens
+ * before anything starts (a config error starts no origin); each strict threshold is its own
+ * soft assertion, so every breach is listed; a report is written whatever happens, including
+ * a timeout (the report then says `interrupted`).
+ */
+
+/** A scenario as written in a test file: `name` comes from the test; `origin` defaults to the file's. */
+export type ScenarioSpec = Omit<ScenarioInput, 'name' | 'origin'> & {
+  name?: string;
+  /** Omit to use the file's `origin` fixture (set with loadTest.override({ originSpec })). */
+  origin?: OriginSpecInput;
+};
+
+/** The parts of the test context a check gets. */
+export type ScenarioCheckContext = Pick<
+  TestContext,
+  'task' | 'signal' | 'expect' | 'annotate' | 'onTestFinished' | 'onTestFailed'
+>;
+
+export type ScenarioCheck = (run: RunResult, context: ScenarioCheckContext) => unknown;
+
+export interface ScenarioTestOptions {
+  /** Test timeout in ms; default: origin ready timeout + planned swarm time + stop grace + 60 s. */
+  timeout?: number;
+  /** Things to do during the swarm (e.g. stop the origin at '20s' to test detection). */
+  actions?: ScenarioAction[];
+  /** Extra assertions on the finished run (e.g. that a non-strict threshold failed). */
+  check?: ScenarioCheck;
+}
+
+function fullTestName(task: TestContext['task']): string {
+  return task.fullTestName ?? task.name;
+}
+
+/** Strips the stack of errors written for users (config, port, binary): the message says it all. */
+function forUser(error: Error): Error {
+  if (['ConfigError', 'ThresholdSyntaxError', 'ThresholdTypeError', 'SloConfigError'].includes(error.name)) {
+    error.stack = `${error.name}: ${error.message}`;
+  }
+  return error;
+}
+
+function defaultTimeoutMs(name: string, spec: ScenarioSpec, fallbackOrigin: OriginSpecInput): number {
+  try {
+    return suggestedTimeoutMs(
+      validateScenario({ ...spec, name: spec.name ?? name, origin: spec.origin ?? fallbackOrigin }),
+    );
+  } catch {
+    return 60_000; // the test will fail at once with the config error
+  }
+}
+
+async function runScenarioTest(
+  name: string,
+  spec: ScenarioSpec,
+  options: ScenarioTestOptions,
+  context: ScenarioCheckContext,
+  fileOrigin: { origin: RunningOrigin; spec: OriginSpecInput } | undefined,
+): Promise<void> {
+  const { task, signal, onTestFinished, expect } = context;
+  const provided = providedOptions();
+  const testName = fullTestName(task);
+  const filePath = task.file.filepath;
+  const input: ScenarioInput = {
+    ...spec,
+    name: spec.name ?? name,
+    origin: (spec.origin ?? fileOrigin?.spec) as OriginSpecInput,
+  };
+  const runOptions: RunScenarioOptions = {
+    signal,
+    reportDir: provided.reportDir,
+    testPath: { fileStem: fileStemOf(filePath), testSlug: slugify(testName) },
+    source: { file: relative(provided.root, filePath), test: testName },
+    ...(provided.progress ? { log: (line: string) => console.log(line) } : {}),
+    ...(fileOrigin && !spec.origin ? { origin: fileOrigin.origin } : {}),
+    ...(options.actions ? { actions: options.actions } : {}),
+  };
+  const pending = runScenario(input, runOptions);
+  const remember = (run: RunResult) => {
+    (task.meta as Record<string, unknown>).hlsSwarm = {
+      scenario: input.name,
+      reportPath: run.reportPath,
+      verdict: run.verdict,
+    };
+  };
+  // On a timeout vitest moves on without awaiting the test body: waiting here keeps the
+  // worker alive until the swarm and origin are stopped and the report is written.
+  onTestFinished(async () => {
+    try {
+      remember(await pending);
+    } catch {}
+  });
+
+  let run: RunResult;
+  try {
+    run = await pending;
+  } catch (error) {
+    throw forUser(error instanceof Error ? error : new Error(String(error)));
+  }
+  remember(run);
+  if (signal.aborted) return; // vitest reports the timeout or cancellation itself
+
+  if (run.verdict === 'error') throw forUser(run.error ?? new Error(run.report.reason ?? 'the run failed'));
+  if (run.verdict === 'interrupted') throw new Error(run.report.reason ?? 'the run was interrupted');
+  for (const result of run.thresholds) {
+    if (result.strict) expect.soft(result.ok, formatThresholdLine(result)).toBe(true);
+  }
+  if (options.check) await options.check(run, context);
+}
+
+/**
+ * Declares a test that runs the scenario `spec` end to end. `checkOrOptions` is either a
+ * function for extra assertions on the run or { timeout, actions, check }.
+ */
+export function scenario(
+  name: string,
+  spec: ScenarioSpec,
+  checkOrOptions?: ScenarioCheck | ScenarioTestOptions,
+): void {
+  const options: ScenarioTestOptions =
+    typeof checkOrOptions === 'function' ? { check: checkOrOptions } : (checkOrOptions ?? {});
+  if (spec.origin) {
+    const timeout = options.timeout ?? defaultTimeoutMs(name, spec, spec.origin);
+    // Vitest reads the destructured names to decide which fixtures to set up: no `origin` here.
+    loadTest(name, { timeout }, async ({ task, signal, expect, annotate, onTestFinished, onTestFailed }) => {
+      const context = { task, signal, expect, annotate, onTestFinished, onTestFailed };
+      await runScenarioTest(name, spec, options, context, undefined);
+    });
+  } else {
+    // The file's origin: boots once per file (its ready time counts against the hook timeout).
+    const timeout = options.timeout ?? defaultTimeoutMs(name, spec, { kind: 'python' });
+    loadTest(
+      name,
+      { timeout },
+      async ({ origin, originSpec, task, signal, expect, annotate, onTestFinished, onTestFailed }) => {
+        const context = { task, signal, expect, annotate, onTestFinished, onTestFailed };
+        await runScenarioTest(name, spec, options, context, { origin, spec: originSpec });
+      },
+    );
+  }
+}

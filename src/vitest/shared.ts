@@ -1,0 +1,37 @@
+/*
+ * What crosses between the main process (plugin, reporter) and the test workers (fixtures,
+ * scenario(), matcher): only serialisable values — provided options, task meta, report files
+ * and console lines marked with PROGRESS_PREFIX.
+ */
+import type { Verdict } from '../report/index.js';
+
+/** Lines the worker logs with this prefix are printed plainly by the reporter (progress, phases). */
+export const PROGRESS_PREFIX = '[hls-swarm] ';
+
+/** Options the plugin provides to the workers (`inject('hlsSwarm')`). */
+export interface HlsSwarmProvided {
+  /** Absolute folder of reports/<file-stem>/<test-slug>.json. */
+  reportDir: string;
+  /** Project root: report paths and file names are shown relative to it. */
+  root: string;
+  /** Print live progress lines. */
+  progress: boolean;
+}
+
+/** Task meta a scenario test leaves for the reporter. */
+export interface HlsSwarmTaskMeta {
+  scenario: string;
+  reportPath: string;
+  verdict: Verdict;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    hlsSwarm: HlsSwarmProvided;
+  }
+}
+
+/** Reads our entry of a task's meta (kept untyped in vitest's TaskMeta on purpose: no global augmentation). */
+export function hlsSwarmMeta(meta: object): HlsSwarmTaskMeta | undefined {
+  return (meta as { hlsSwarm?: HlsSwarmTaskMeta }).hlsSwarm;
+}
