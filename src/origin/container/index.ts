@@ -1,10 +1,33 @@
-import { OriginStartError } from '../errors.js';
 import type { OriginDriver } from '../types.js';
+import { type ContainerOriginSpec, startContainerOrigin } from './driver.js';
 
-// Placeholder until the container driver lands; it fails loudly instead of pretending.
-export const driver: OriginDriver = {
+/*
+ * The `container` origin kind: nginx, the generator and both exporters in one container, run
+ * through testcontainers on Docker or Podman (DOCKER_HOST). See docs/container.md.
+ * testcontainers itself is loaded only when a container origin starts.
+ */
+export const driver: OriginDriver<ContainerOriginSpec> = {
   kind: 'container',
-  async start() {
-    throw new OriginStartError("The 'container' origin is not implemented yet.", { kind: 'container' });
-  },
+  start: startContainerOrigin,
 };
+
+export { type ContainerOriginSpec, ORIGIN_CONTAINER_LABEL, startContainerOrigin } from './driver.js';
+export {
+  applyTestcontainersDefaults,
+  containerEngineStatus,
+  DEFAULT_DOCKER_HOST,
+  type EngineEndpoint,
+  engineContainersWithLabel,
+  engineEndpoint,
+  engineHasUsableBridge,
+  parseDockerHost,
+} from './engine.js';
+export {
+  containerContextDir,
+  DEFAULT_BASE_IMAGE,
+  ensureOriginImage,
+  OFFLINE_BASE_IMAGE,
+  ORIGIN_IMAGE_REPO,
+  originImageTag,
+} from './image.js';
+export { decideNetworkMode, planContainerOrigin } from './plan.js';

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerOriginSchema } from '../../config/index.js';
+import { type OwnedProcess, spawnOwned } from '../../system/index.js';
+import { startOrigin } from '../registry.js';
+import type { RunningOrigin } from '../types.js';
+import { findSamples } from '../wait/index.js';
+import { ORIGIN_CONTAINER_LABEL } from './driver.js';
+import { engineContainersWithLabel, engineEndpoint, engineRequest } from './engine.js';
+import { ensureOfflineBaseImage, provideDockerEngine, type TestDockerEngine } from './test/docker-engine.js';
+
+/*
+ * Boots the container origin through the driver on a real engine (a private dockerd without a
+ * bridge when none answers: host networking), plays it with 2 ffmpeg viewers for 20 s, reads both
+ * exporters, stops it and checks that no container, dockerd, containerd or shim of ours is left.
+ * Timings are printed (cold: empty engine; warm: cached data root with the images).
+ */
+
+const VIEW_SECONDS = 20;
+const timings: Record<string, number> = {};
+let engine: TestDockerEngine | undefined;
+const origins: RunningOrigin[] = [];
+const viewers: OwnedProcess[] = [];
+
+async function getText(url: string): Promise<{ status: number; body: string }> {
+  const response = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
+  return { status: response.statusCode, body: await response.body.text() };
+}
+
+async function ourContainers(): Promise<string[]> {
+  return engineContainersWithLabel(engineEndpoint(process.env), ORIGIN_CONTAINER_LABEL);
+}
+
+function spec(overrides: Record<string, unknown> = {}) {
+  return containerOriginSchema.parse({
+    kind: 'container',
+    profile: 'tiny',
+    port: 0,
+    nginxExporterPort: 0,
+    nodeExporterPort: 0,
+    ...overrides,
+  });
+}
+
+beforeAll(async () => {
+  engine = await provideDockerEngine();
+  process.env.DOCKER_HOST = engine.dockerHost;
+  timings.engineStartMs = engine.startMs;
+  timings.cachedDataRoot = engine.cachedDataRoot ? 1 : 0;
+  timings.baseImageMs = (await ensureOfflineBaseImage(engine.dockerHost)).ms;
+}, 600_000);
+
+afterAll(async () => {
+  for (const viewer of viewers) await viewer.stop(2000);
+  for (const origin of origins) await origin.stop();
+  const leftover = engine ? await ourContainers().catch(() => []) : [];
+  const stopStartedMs = Date.now();
+  await engine?.stop();
+  timings.engineStopMs = Date.now() - stopStartedMs;
+  process.stderr.write(`[container.int.test] timings (ms): ${JSON.stringify(timings)}\n`);
+  expect(leftover).toEqual([]);
+  expect(engine?.leftoverPids() ?? []).toEqual([]);
+  expect(viewers.filter((viewer) => viewer.running)).toEqual([]);
+}, 120_000);
+
+describe('container origin', () => {
+  it('serves the tiny profile to 2 viewers for 20 s, exposes both exporters, and leaves nothing behind', async () => {
+    const startedMs = Date.now();
+    const origin = await startOrigin(spec());
+    origins.push(origin);
+    timings.originReadyMs = Date.now() - startedMs;
+
+    expect(origin.kind).toBe('container');
+    expect(origin.streamUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/stream\.m3u8$/);
+    expect(origin.versions.nginx).toMatch(/^1\.\d+/);
+    expect(origin.versions.ffmpeg).toMatch(/^\d+\.\d+/);
+    expect(origin.status().healthy).toBe(true);
+    const [id] = await ourContainers();
+    expect(id).toBeDefined();
+
+    // 2 viewers, as the swarm runs them: copy the stream, decode nothing.
+    const segmentsSeen = [new Set<string>(), new Set<string>()];
+    for (const [index, seen] of segmentsSeen.entries()) {
+      const viewer = spawnOwned(
+        'ffmpeg',
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'repeat+level+verbose',
+          '-i',
+          origin.streamUrl,
+          '-c',
+          'copy',
+          '-f',
+          'null',
+          '-',
+        ],
+        { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false },
+      );
+      viewers.push(viewer);
+      let pending = '';
+      viewer.subprocess.stderr?.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = /Opening '([^']+\.ts)' for reading/.exec(line);
+          if (match) seen.add(match[1] as string);
+        }
+      });
+      expect(viewer.running, `viewer ${index} started`).toBe(true);
+    }
+    await sleep(VIEW_SECONDS * 1000);
+    for (const [index, viewer] of viewers.entries()) {
+      expect(viewer.running, `viewer ${index} still playing after ${VIEW_SECONDS} s`).toBe(true);
+    }
+
+    // tiny = 2 s segments: 20 s of live play is ~10 new segments plus the 3 it starts behind.
+    for (const seen of segmentsSeen) expect(seen.size).toBeGreaterThanOrEqual(6);
+
+    const nginxMetrics = await getText(origin.exporters.nginx as string);
+    expect(nginxMetrics.status).toBe(200);
+    expect(findSamples(nginxMetrics.body, 'nginx_up')).toEqual([1]);
+    const handled = findSamples(nginxMetrics.body, 'nginx_http_requests_total');
+    expect(handled[0]).toBeGreaterThan(10);
+
+    const nodeMetrics = await getText(origin.exporters.node as string);
+    expect(nodeMetrics.status).toBe(200);
+    const loBytes = findSamples(nodeMetrics.body, 'node_network_receive_bytes_total{device="lo"}');
+    expect(loBytes.length).toBe(1);
+    expect(loBytes[0]).toBeGreaterThan(0);
+
+    // nginx's JSON access log reaches this host (bind mount) and shows the segments served.
+    expect(origin.accessLog).toBeDefined();
+    const accessLines = readFileSync(origin.accessLog as string, 'utf8')
+      .trim()
+      .split('\n');
+    const segmentRequests = accessLines
+      .map((line) => JSON.parse(line) as { uri: string; status: number })
+      .filter((entry) => entry.uri.endsWith('.ts'));
+    expect(segmentRequests.length).toBeGreaterThanOrEqual(12);
+    expect(segmentRequests.every((entry) => entry.status === 200 || entry.status === 206)).toBe(true);
+
+    for (const viewer of viewers) await viewer.stop(2000);
+    expect(origin.status().healthy).toBe(true);
+
+    const stopStartedMs = Date.now();
+    await origin.stop();
+    timings.originStopMs = Date.now() - stopStartedMs;
+    await origin.stop(); // idempotent
+    expect(await ourContainers()).toEqual([]);
+    const inspect = await engineRequest(engineEndpoint(process.env), 'GET', `/containers/${id}/json`);
+    expect(inspect.status).toBe(404);
+  });
+
+  it('status() notices the container dying', async () => {
+    const origin = await startOrigin(spec());
+    origins.push(origin);
+    const [id] = await ourContainers();
+    expect(id).toBeDefined();
+    const kill = await engineRequest(
+      engineEndpoint(process.env),
+      'POST',
+      `/containers/${id}/kill?signal=KILL`,
+    );
+    expect(kill.status).toBe(204);
+    for (let attempt = 0; attempt < 100 && origin.status().healthy; attempt++) await sleep(100);
+    const status = origin.status();
+    expect(status.healthy).toBe(false);
+    expect(status.processes[0]?.running).toBe(false);
+    expect(status.processes[0]?.exitCode).toBe(137);
+    expect(status.problems[0]).toMatch(/exited with code 137/);
+    await origin.stop();
+    expect(await ourContainers()).toEqual([]);
+  });
+
+  it('a start that does not become ready removes its container and says what it waited for', async () => {
+    await expect(startOrigin(spec({ readyTimeout: '3s', minSegments: 100 }))).rejects.toThrow(
+      /not ready after 3 s[\s\S]*playlist/,
+    );
+    expect(await ourContainers()).toEqual([]);
+  });
+});
