@@ -34,6 +34,7 @@ packages=(
   iproute2
   kmod
   linux-image-cloud-amd64
+  mount
   nginx-light
   procps
   prometheus-nginx-exporter
