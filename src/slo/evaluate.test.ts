@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricStore } from '../metrics/index.js';
-import { evaluateThresholds, slidingWindowStarts, thresholdsPassed } from './evaluate.js';
+import { evaluateThresholds, type RunTimeline, slidingWindowStarts, thresholdsPassed } from './evaluate.js';
 import { compileSlo } from './parse.js';
 
 const T0 = 1_700_000_000_000;
@@ -30,7 +30,7 @@ function evaluateOne(
   store: MetricStore,
   metric: string,
   spec: unknown,
-  timeline = { startMs: T0, endMs: T0 + 60_000 },
+  timeline: RunTimeline = { startMs: T0, endMs: T0 + 60_000 },
 ) {
   const [result] = evaluateThresholds(compileSlo({ [metric]: spec } as never), store, timeline);
   if (!result) throw new Error('no result');
@@ -146,9 +146,8 @@ describe('counters, rates and gauges', () => {
   it('counts across a counter reset, and per second', () => {
     const store = new MetricStore();
     const values = [50, 60, 75, 3, 9]; // the origin restarted between the 3rd and 4th scrape
-    values.forEach((value, index) =>
-      store.addCounter('nginx_dropped_connections', {}, T0 + index * 10_000, value),
-    );
+    for (const [index, value] of values.entries())
+      store.addCounter('nginx_dropped_connections', {}, T0 + index * 10_000, value);
     const count = evaluateOne(store, 'nginx_dropped_connections', { threshold: 'count<20', window: 'whole' });
     expect(count).toMatchObject({ observed: 10 + 15 + 3 + 6, ok: false });
     const rate = evaluateOne(store, 'nginx_dropped_connections', { threshold: 'rate<1', window: 'whole' });
@@ -191,7 +190,8 @@ describe('counters, rates and gauges', () => {
 
   it('gauges: value is the last point, min/max/avg over the window', () => {
     const store = new MetricStore();
-    [3, 9, 6].forEach((value, index) => store.addGauge('stalled_clients', {}, T0 + index * 1000, value));
+    for (const [index, value] of [3, 9, 6].entries())
+      store.addGauge('stalled_clients', {}, T0 + index * 1000, value);
     const observe = (expression: string) =>
       evaluateOne(store, 'stalled_clients', { threshold: expression, window: 'whole' }).observed;
     expect([observe('value<1'), observe('min<1'), observe('max<1'), observe('avg<1')]).toEqual([6, 3, 9, 6]);
