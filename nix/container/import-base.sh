@@ -42,6 +42,15 @@ else
     --change 'CMD ["/bin/bash"]' \
     "$rootfs_tar" "$keyed" >/dev/null
   log "imported in $(($(date +%s) - start_s)) s"
+  # A new rootfs makes older imports and the origin images built on them dead weight
+  # (origin image tags hash the base image id, so they are rebuilt on the new base anyway).
+  stale=$("$docker" image ls --format '{{.Repository}}:{{.Tag}}' |
+    grep -E "^($image_repo:rootfs-|hls-swarm/origin:)" | grep -vx "$keyed" || true)
+  if [[ -n $stale ]]; then
+    log "removing stale images: $(echo "$stale" | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    "$docker" image rm $stale >/dev/null 2>&1 || true
+  fi
 fi
 "$docker" tag "$keyed" "$image_repo:bookworm"
 echo "$image_repo:bookworm"
