@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 export const usage = `Usage: hls-swarm origin start --kind ${ORIGIN_KINDS.join('|')} [options]
 
 Starts an origin, prints ONE JSON line on stdout once it is ready
-  {"kind":…,"streamUrl":…,"exporters":{…},"accessLog":…,"logs":{…},"versions":{…},"ports":{…}}
+  {"kind":…,"streamUrl":…,"exporters":{…},"accessLog":…,"logs":{…},"versions":{…},"ports":{…},"pids":[…]}
 and runs until SIGINT/SIGTERM (Ctrl-C), then stops everything it started (exit 0).
   --kind K            python | nginx | vm | container | external (required)
   --profile P         generator profile: default, low-latency, abr, stress, tiny
@@ -133,6 +133,7 @@ export function readyLine(origin: RunningOrigin): string {
     versions: origin.versions,
     profile: origin.profile ?? null,
     ports: origin.ports ?? {},
+    pids: origin.status().processes.flatMap((entry) => (entry.pid !== undefined ? [entry.pid] : [])),
   });
 }
 
