@@ -19,6 +19,8 @@
 #   HLS_NODE_EXPORTER_LISTEN   default 0.0.0.0:9100
 #   HLS_EXPORTERS              1 (default) starts both exporters, 0 none
 #   HLS_STOP_GRACE_S           seconds between SIGTERM and SIGKILL when stopping; default 5
+#   HLS_NGINX_EXPORTER_BIN     default prometheus-nginx-exporter (Debian); Nix: nginx-prometheus-exporter
+#   HLS_NODE_EXPORTER_BIN      default prometheus-node-exporter (Debian); Nix: node_exporter
 set -uo pipefail
 
 conf_dir=${HLS_CONF_DIR:-/etc/hls-swarm}
@@ -28,7 +30,9 @@ nginx_exporter_listen=${HLS_NGINX_EXPORTER_LISTEN:-0.0.0.0:9113}
 node_exporter_listen=${HLS_NODE_EXPORTER_LISTEN:-0.0.0.0:9100}
 exporters=${HLS_EXPORTERS:-1}
 stop_grace_s=${HLS_STOP_GRACE_S:-5}
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+nginx_exporter_bin=${HLS_NGINX_EXPORTER_BIN:-prometheus-nginx-exporter}
+node_exporter_bin=${HLS_NODE_EXPORTER_BIN:-prometheus-node-exporter}
+export PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { echo "[entrypoint] $(date -u +%H:%M:%S) $*"; }
 
@@ -48,8 +52,8 @@ mapfile -t generator_args <"$conf_dir/generator.args"
 {
   echo "nginx=$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')"
   echo "ffmpeg=$(ffmpeg -version 2>/dev/null | sed -n '1s/^ffmpeg version \([^ ]*\).*/\1/p')"
-  echo "nginx-exporter=$(prometheus-nginx-exporter --version 2>&1 | sed -n 's/.*[Vv]ersion[=: ]*\([0-9][0-9.]*\).*/\1/p' | head -n1)"
-  echo "node-exporter=$(prometheus-node-exporter --version 2>&1 | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p' | head -n1)"
+  echo "nginx-exporter=$("$nginx_exporter_bin" --version 2>&1 | sed -n 's/.*[Vv]ersion[=: ]*\([0-9][0-9.]*\).*/\1/p' | head -n1)"
+  echo "node-exporter=$("$node_exporter_bin" --version 2>&1 | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p' | head -n1)"
   echo "debian=$(cat /etc/debian_version 2>/dev/null)"
 } >/run/hls-swarm/versions
 
@@ -89,12 +93,13 @@ trap 'shutting_down=1; log "SIGINT: stopping"' INT
 start generator ffmpeg "${generator_args[@]}"
 start nginx nginx -c "$conf_dir/nginx.conf"
 if [[ $exporters == 1 ]]; then
-  start nginx-exporter prometheus-nginx-exporter \
-    -nginx.scrape-uri="http://127.0.0.1:${http_port}/nginx_status" \
-    -web.listen-address="$nginx_exporter_listen"
+  # Double dashes: Debian's 0.11 (Go flag package) and newer kingpin-based releases both accept them.
+  start nginx-exporter "$nginx_exporter_bin" \
+    --nginx.scrape-uri="http://127.0.0.1:${http_port}/nginx_status" \
+    --web.listen-address="$nginx_exporter_listen"
   # Debian's node exporter drops lo unless told otherwise; loopback is where test traffic is.
   # No systemd in here: its collector would log an error on every scrape.
-  start node-exporter prometheus-node-exporter \
+  start node-exporter "$node_exporter_bin" \
     --web.listen-address="$node_exporter_listen" \
     --collector.netdev.device-exclude='^$' \
     --no-collector.systemd
