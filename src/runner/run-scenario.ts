@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { ConfigError, parseDurationMs, parseScenario, type Scenario } from '../config/index.js';
+import {
+  ConfigError,
+  parseDurationMs,
+  parseScenario,
+  parseWith,
+  type Scenario,
+  sloSchema,
+} from '../config/index.js';
 import { MetricsSampler } from '../metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../origin/index.js';
 import {
@@ -50,14 +57,30 @@ const USER_FACING = new Set([
 ]);
 
 function describeAbortReason(reason: unknown): string {
-  if (reason instanceof Error) return reason.message || reason.name;
-  if (typeof reason === 'string') return reason;
-  return 'the run was aborted';
+  const text =
+    reason instanceof Error ? reason.message || reason.name : typeof reason === 'string' ? reason : '';
+  return text.split('\n')[0]?.trim() || 'the run was aborted';
 }
 
 /** Validates a scenario and its thresholds; throws ConfigError / ThresholdSyntaxError before anything runs. */
 export function validateScenario(input: ScenarioSource, source = 'scenario'): Scenario {
-  const scenario = parseScenario(input, source);
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(input, source);
+  } catch (error) {
+    // List threshold mistakes with the schema's, so one run shows every problem.
+    const slo = (input as { slo?: unknown }).slo;
+    if (error instanceof ConfigError && slo !== undefined) {
+      try {
+        compileSlo(parseWith(sloSchema, slo, `${source}.slo`));
+      } catch (sloError) {
+        if (sloError instanceof Error && !(sloError instanceof ConfigError)) {
+          throw new ConfigError([...error.issues, `slo: ${sloError.message}`], source);
+        }
+      }
+    }
+    throw error;
+  }
   compileSlo(scenario.slo);
   for (const [index, target] of scenario.metrics.targets.entries()) {
     if (['swarm', 'nginx', 'node'].includes(target.name)) {
