@@ -37,6 +37,8 @@ export class SwarmMetrics {
   private readonly playbackSpeedMean: Gauge;
   private readonly startup: Histogram;
   private droppedLinesSeen = 0;
+  /** Called before each scrape so gauges are current (the swarm sets it). */
+  beforeScrape: (() => void) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -231,15 +233,18 @@ export interface MetricsServer {
  * PortInUseError naming the holder, raised before anything else starts.
  */
 export async function startMetricsServer(
-  registry: Registry,
-  options: { port: number; host?: string; beforeScrape?: () => void },
+  metrics: SwarmMetrics,
+  options: { port: number; host?: string },
 ): Promise<MetricsServer> {
+  const registry = metrics.registry;
   const host = options.host ?? '127.0.0.1';
   const port = await claimPort(options.port, 'swarm metrics (METRICS_PORT / swarm.metricsPort)', host);
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/metrics') {
-      options.beforeScrape?.();
+      try {
+        metrics.beforeScrape?.();
+      } catch {}
       registry.metrics().then(
         (body) => {
           response.writeHead(200, { 'content-type': registry.contentType });

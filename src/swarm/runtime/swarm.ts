@@ -93,14 +93,21 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.resolveDone = resolve;
     });
     this.scheduler = new RampScheduler(plan, (event) => this.onRampEvent(event));
+    metrics.beforeScrape = () => this.refreshGauges();
   }
 
   begin(): void {
     this.startedAtMs = Date.now();
-    this.scheduler.start();
-    this.endTimer = setTimeout(() => void this.stop(), this.plan.totalDurationMs);
-    this.housekeeping = setInterval(() => this.refresh(), HOUSEKEEPING_INTERVAL_MS);
-    this.refresh();
+    // The first start is due at 0 ms: defer it one turn so that listeners the caller attaches
+    // right after `await startSwarm()` see every clientStarted event.
+    setImmediate(() => {
+      if (this.stopping) return;
+      this.startedAtMs = Date.now();
+      this.scheduler.start();
+      this.endTimer = setTimeout(() => void this.stop(), this.plan.totalDurationMs);
+      this.housekeeping = setInterval(() => this.refresh(), HOUSEKEEPING_INTERVAL_MS);
+      this.refresh();
+    });
     const signal = this.options.signal;
     if (signal) {
       if (signal.aborted) void this.stop();
@@ -265,8 +272,19 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     return wanted;
   }
 
-  /** Gauges, and stall windows of viewers that send no progress at all (hung or never started). */
+  /** Stall windows of viewers that send no progress at all (hung or never started), then gauges. */
   private refresh(): void {
+    const now = Date.now();
+    for (const client of this.clients.values()) {
+      if (!client.running) continue;
+      const sample = this.trackers.get(client.clientId)?.check(now);
+      if (sample) this.onPlayback(sample);
+    }
+    this.refreshGauges();
+  }
+
+  /** Gauges from the current state; also run before every scrape so /metrics is never stale. */
+  private refreshGauges(): void {
     const now = Date.now();
     let active = 0;
     let stalled = 0;
@@ -275,17 +293,15 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     for (const client of this.clients.values()) {
       if (!client.running) continue;
       active++;
-      const tracker = this.trackers.get(client.clientId);
-      const sample = tracker?.check(now);
-      if (sample) this.onPlayback(sample);
-      const latest = tracker?.lastSample;
+      const latest = this.trackers.get(client.clientId)?.lastSample;
       if (latest?.stalled) stalled++;
       if (latest) {
         speedSum += latest.speed;
         speedCount++;
       }
     }
-    const target = this.stopping ? 0 : targetClientsAt(this.plan, now - this.startedAtMs);
+    const target =
+      this.stopping || this.startedAtMs === 0 ? 0 : targetClientsAt(this.plan, now - this.startedAtMs);
     this.metrics.setClients(active, target, stalled);
     this.metrics.setPlaybackSpeedMean(speedCount > 0 ? speedSum / speedCount : undefined);
     this.metrics.setDroppedLinesTotal(this.droppedLines());
@@ -363,7 +379,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
 
   const metrics = new SwarmMetrics();
-  const metricsServer = await startMetricsServer(metrics.registry, {
+  const metricsServer = await startMetricsServer(metrics, {
     port: spec.metricsPort ?? resolvePort('swarmMetrics'),
     host: options.metricsHost,
   });
