@@ -5,7 +5,7 @@ export type Variant = 'all' | 'highest' | 'lowest' | 'first';
 export type VariantProbePolicy = 'fallback' | 'fail';
 
 export interface VariantSelection {
-  /** Stream specifiers for `-map` (e.g. ['0:p:2']); empty = every variant. */
+  /** Stream specifiers for `-map` (e.g. ['0:p:2'], or ['0'] for every variant). */
   maps: string[];
   chosen?: { bitrate: number; program: number };
   /** Why the choice is what it is (e.g. the probe failed and the first variant was used). */
@@ -76,8 +76,8 @@ function runFfprobe(ffprobe: string, url: string, timeoutMs: number): Promise<st
 }
 
 /**
- * Picks the variant(s) a viewer plays. `all` needs no probe (no maps: ffmpeg reads every
- * variant). `highest`/`lowest` probe the master playlist's programs by `variant_bitrate`;
+ * Picks the variant(s) a viewer plays. `all` needs no probe (`-map 0`: every stream of every
+ * variant; with no -map at all ffmpeg would keep one video+audio pair, i.e. one variant). `highest`/`lowest` probe the master playlist's programs by `variant_bitrate`;
  * `first` is program 0 and needs no probe. A failed probe falls back to the first variant
  * (with a note) or throws VariantProbeError, by policy.
  */
@@ -88,7 +88,9 @@ export async function selectVariant(
   ffprobePath = 'ffprobe',
   timeoutMs = 30_000,
 ): Promise<VariantSelection> {
-  if (variant === 'all') return { maps: [] };
+  // Without -map ffmpeg keeps one video and one audio stream (the "best"), and the hls demuxer
+  // then fetches only that variant: `all` must map every stream of input 0 to load every variant.
+  if (variant === 'all') return { maps: ['0'], note: 'every variant (-map 0)' };
   if (variant === 'first') return { maps: ['0:p:0'], note: 'first variant (program 0)' };
   const fallback = (reason: string): VariantSelection => {
     if (policy === 'fail') throw new VariantProbeError(url, reason);

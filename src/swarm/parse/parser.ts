@@ -32,6 +32,12 @@ export interface ClientOutputParserOptions {
   maxLineBytes?: number;
   /** Clock for chunks given without a time. Default Date.now. */
   nowMs?: () => number;
+  /**
+   * The `-loglevel` the viewer runs at (default 'trace'). Below trace there are no response
+   * lines: a request counts as answered unless an error follows it, without status, bytes or
+   * timings; at 'verbose' only segment requests (`HLS request for url`) are visible.
+   */
+  logLevel?: 'trace' | 'debug' | 'verbose';
 }
 
 /**
@@ -106,6 +112,9 @@ const CONNECT_FAILED_RE = /^Connection to (\S+) failed(?: \(([^)]*)\))?: (.*)$/;
 export class ClientOutputParser {
   private readonly maxLineBytes: number;
   private readonly nowMs: () => number;
+  private readonly logLevel: 'trace' | 'debug' | 'verbose';
+  /** Response lines (`http_code=`, `header=`) are logged: true at trace, and once one is seen. */
+  private traceResponses: boolean;
   private readonly logDecoder = new StringDecoder('utf8');
   private readonly progressDecoder = new StringDecoder('utf8');
   private logRest = '';
@@ -127,6 +136,8 @@ export class ClientOutputParser {
   private requestBlock: OpenRequest | undefined;
   private progress: Record<string, string> = {};
   private ended = false;
+  /** URL of the last connection attempt that failed (what a "Will reconnect" retries). */
+  private lastFailedUrl: string | undefined;
 
   constructor(
     readonly clientId: number,
@@ -135,6 +146,8 @@ export class ClientOutputParser {
   ) {
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024;
     this.nowMs = options.nowMs ?? Date.now;
+    this.logLevel = options.logLevel ?? 'trace';
+    this.traceResponses = this.logLevel === 'trace';
   }
 
   /** Lines dropped because they were longer than maxLineBytes. */
@@ -263,7 +276,7 @@ export class ClientOutputParser {
       this.continuationLine(line, atMs);
       return;
     }
-    this.requestBlock = undefined;
+    if (this.requestBlock) this.endRequestBlock();
     const close = line.indexOf(']');
     if (close === -1) return;
     const inside = line.slice(1, close);
@@ -311,7 +324,7 @@ export class ClientOutputParser {
     const request = this.requestBlock;
     if (!request) return;
     if (line === '') {
-      this.requestBlock = undefined;
+      this.endRequestBlock();
       return;
     }
     if (!request.urlKnown && /^host:/i.test(line)) {
@@ -320,6 +333,16 @@ export class ClientOutputParser {
       request.urlKnown = true;
     }
     void atMs;
+  }
+
+  /** The request's headers are logged. Without response lines, it now waits only for an error. */
+  private endRequestBlock(): void {
+    const request = this.requestBlock;
+    this.requestBlock = undefined;
+    if (request && !this.traceResponses && this.open.get(request.ctx) === request) {
+      request.headersDone = true;
+      this.manifestsAwaitingEnd.push(request);
+    }
   }
 
   private dataLine(atMs: number): void {
@@ -348,6 +371,7 @@ export class ClientOutputParser {
       return;
     }
     if (message.startsWith('http_code=')) {
+      this.traceResponses = true;
       const request = this.open.get(ctx);
       if (!request) return;
       const status = Number.parseInt(message.slice(10), 10);
@@ -375,7 +399,7 @@ export class ClientOutputParser {
     }
     if (message.startsWith('Will reconnect at ')) {
       const request = this.open.get(ctx);
-      const url = request?.url ?? this.latestPendingStart()?.url;
+      const url = request?.url ?? this.lastFailedUrl ?? this.latestPendingStart()?.url;
       this.emit(url === undefined ? { type: 'reconnect', atMs } : { type: 'reconnect', atMs, url });
       const timedOut = /timed out/i.test(message);
       if (timedOut) this.emit(url === undefined ? { type: 'timeout', atMs } : { type: 'timeout', atMs, url });
@@ -403,10 +427,17 @@ export class ClientOutputParser {
       // ffmpeg moves on to the next segment of this playlist only once the previous one is read.
       const previousCtx = this.segmentCtxByPlaylist.get(playlist);
       const previous = previousCtx === undefined ? undefined : this.open.get(previousCtx);
-      if (previous?.headersDone && previous.playlist === playlist) {
+      if (previous?.headersDone && previous.playlist === playlist && this.traceResponses) {
         this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
       }
       this.addPendingStart({ url: match[1]!, atMs, playlist });
+      if (this.logLevel === 'verbose') {
+        const url = match[1]!;
+        this.emit({
+          type: 'request',
+          record: { clientId: this.clientId, kind: classifyRequestUrl(url), url, startMs: atMs, ok: true },
+        });
+      }
       return;
     }
     if (message.startsWith('Opening ')) {
@@ -433,7 +464,12 @@ export class ClientOutputParser {
     }
     if (message.startsWith('Failed to reload playlist')) {
       const match = RELOAD_FAILED_RE.exec(message);
-      const url = match ? this.latestPendingStartOfKind('manifest')?.url : undefined;
+      const url = match
+        ? (this.latestPendingStartOfKind('manifest')?.url ??
+          (this.lastFailedUrl && classifyRequestUrl(this.lastFailedUrl) === 'manifest'
+            ? this.lastFailedUrl
+            : undefined))
+        : undefined;
       this.emit(
         url === undefined
           ? { type: 'playlist_reload_failed', atMs }
@@ -456,30 +492,34 @@ export class ClientOutputParser {
       const resolveFailed = message.startsWith('Failed to resolve hostname');
       if (connect || resolveFailed) {
         const reason = connect ? connect[3]! : message;
+        // The attempt is for the URL last named (Opening / HLS request), or a retry of the last failed one.
         const pending = this.latestPendingStart();
+        const url = pending?.url ?? this.lastFailedUrl;
+        const startMs = pending?.atMs ?? atMs;
         const timedOut = /timed out/i.test(reason);
         if (timedOut)
-          this.emit(pending ? { type: 'timeout', atMs, url: pending.url } : { type: 'timeout', atMs });
+          this.emit(url === undefined ? { type: 'timeout', atMs } : { type: 'timeout', atMs, url });
         this.emit(
-          pending
-            ? { type: 'connect_failed', atMs, reason, url: pending.url }
-            : { type: 'connect_failed', atMs, reason },
+          url === undefined
+            ? { type: 'connect_failed', atMs, reason }
+            : { type: 'connect_failed', atMs, reason, url },
         );
-        if (pending) {
+        if (url !== undefined) {
           // The attempt never reached HTTP: a failed request with no status.
           this.emit({
             type: 'request',
             record: {
               clientId: this.clientId,
-              kind: classifyRequestUrl(pending.url),
-              url: pending.url,
-              startMs: pending.atMs,
-              durationSeconds: Math.max(0, (atMs - pending.atMs) / 1000),
+              kind: classifyRequestUrl(url),
+              url,
+              startMs,
+              durationSeconds: Math.max(0, (atMs - startMs) / 1000),
               ok: false,
               error: timedOut ? 'timeout' : 'connect',
             },
           });
-          this.removePendingStart(pending);
+          if (pending) this.removePendingStart(pending);
+          this.lastFailedUrl = url;
         }
       }
       return;

@@ -9,18 +9,28 @@ import { EMPTY_SUMMARY } from './summarize.js';
  * fleet percentiles are percentiles of all clients' values, never a max of per-client ones.
  */
 export class Distribution {
-  private readonly histogram = hdr.build({
-    bitBucketSize: 'packed',
-    autoResize: true,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
+  private readonly histogram: hdr.Histogram;
+  private cached: DistributionSummary | undefined;
   private countValue = 0;
   private sum = 0;
   private minValue = Number.POSITIVE_INFINITY;
   private maxValue = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly unitsPerValue: number) {}
+  /**
+   * @param unitsPerValue integer units recorded per value (1e6: seconds as microseconds)
+   * @param compact packed counts: smaller, slower to read; for the many per-client histograms
+   */
+  constructor(
+    readonly unitsPerValue: number,
+    compact = false,
+  ) {
+    this.histogram = hdr.build({
+      bitBucketSize: compact ? 'packed' : 32,
+      autoResize: true,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    });
+  }
 
   get count(): number {
     return this.countValue;
@@ -29,6 +39,7 @@ export class Distribution {
   record(value: number): void {
     if (!Number.isFinite(value) || value < 0) return;
     this.histogram.recordValue(Math.round(value * this.unitsPerValue));
+    this.cached = undefined;
     this.countValue++;
     this.sum += value;
     if (value < this.minValue) this.minValue = value;
@@ -41,6 +52,7 @@ export class Distribution {
     if (other.unitsPerValue !== this.unitsPerValue)
       throw new Error('cannot merge distributions of different units');
     this.histogram.add(other.histogram);
+    this.cached = undefined;
     this.countValue += other.countValue;
     this.sum += other.sum;
     this.minValue = Math.min(this.minValue, other.minValue);
@@ -54,18 +66,57 @@ export class Distribution {
     return Math.min(this.maxValue, Math.max(this.minValue, value));
   }
 
-  /** Read-only: any number of readers get the same answer. */
+  /**
+   * Read-only: any number of readers get the same answer. All percentiles come from one walk
+   * over the counts (getValueAtPercentile walks once per percentile), and the result is kept
+   * until the next value arrives.
+   */
   summary(): DistributionSummary {
     if (this.countValue === 0) return { ...EMPTY_SUMMARY };
-    return {
-      count: this.countValue,
-      min: this.minValue,
-      mean: this.sum / this.countValue,
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p95: this.percentile(95),
-      p99: this.percentile(99),
-      max: this.maxValue,
-    };
+    if (!this.cached) {
+      const [p50, p90, p95, p99] = this.percentiles([50, 90, 95, 99]) as [number, number, number, number];
+      this.cached = {
+        count: this.countValue,
+        min: this.minValue,
+        mean: this.sum / this.countValue,
+        p50,
+        p90,
+        p95,
+        p99,
+        max: this.maxValue,
+      };
+    }
+    return { ...this.cached };
   }
+
+  /** Several percentiles (ascending) in one walk, with HDR's definition (nearest rank, bucket's highest value). */
+  percentiles(ascending: readonly number[]): number[] {
+    if (this.countValue === 0) return ascending.map(() => 0);
+    const histogram = this.histogram as unknown as HdrInternals;
+    const total = histogram.totalCount;
+    const results: number[] = [];
+    let next = 0;
+    let running = 0;
+    const target = (percentile: number) =>
+      Math.max(1, Math.ceil((Math.min(percentile, 100) / 100) * total - 1e-9));
+    for (let index = 0; index < histogram.countsArrayLength && next < ascending.length; index++) {
+      running += histogram.getCountAtIndex(index);
+      while (next < ascending.length && running >= target(ascending[next]!)) {
+        const value = histogram.highestEquivalentValue(histogram.valueFromIndex(index)) / this.unitsPerValue;
+        results.push(Math.min(this.maxValue, Math.max(this.minValue, value)));
+        next++;
+      }
+    }
+    while (results.length < ascending.length) results.push(this.maxValue);
+    return results;
+  }
+}
+
+/** The JsHistogram members the one-walk percentile reader uses (public there, not on the Histogram interface). */
+interface HdrInternals {
+  totalCount: number;
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  highestEquivalentValue(value: number): number;
 }

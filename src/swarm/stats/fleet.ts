@@ -31,6 +31,8 @@ export type SwarmSnapshotStatsPart = Pick<
   | 'startupSeconds'
   | 'playbackSpeed'
   | 'throughputBytesPerSecond'
+  | 'connectFailures'
+  | 'segmentsFailed'
 >;
 
 /** Counters beyond SwarmSnapshot's fields. */
@@ -121,7 +123,7 @@ export class FleetStats {
       if (record.kind === 'segment') {
         let perClient = this.perClientSegmentDuration.get(record.clientId);
         if (!perClient) {
-          perClient = new Distribution(1e6);
+          perClient = new Distribution(1e6, true);
           this.perClientSegmentDuration.set(record.clientId, perClient);
         }
         perClient.record(record.durationSeconds);
@@ -256,6 +258,8 @@ export class FleetStats {
       startupSeconds: this.startupSummary(),
       playbackSpeed: this.playbackSpeedSummary(),
       throughputBytesPerSecond: this.throughputBytesPerSecond(nowMs),
+      connectFailures: this.connectFailureCount,
+      segmentsFailed: this.segmentFailureCount,
     };
   }
 
