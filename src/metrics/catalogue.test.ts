@@ -8,7 +8,7 @@ const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf
 function documentedRows(): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of doc.split('\n')) {
-    const match = /^\| `([a-z_]+)(?:\{[^}]*\})?` \|/.exec(line);
+    const match = /^\|\s*`([a-z_]+)(?:\{[^}]*\})?`\s*\|/.exec(line);
     if (!match) continue;
     rows.set(
       match[1] as string,

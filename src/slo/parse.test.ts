@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../config/index.js';
+import { ConfigError, parseScenario } from '../config/index.js';
 import { ThresholdSyntaxError, ThresholdTypeError } from './errors.js';
 import { compileSlo, parseMetricKey, parseThresholdExpression } from './parse.js';
 
@@ -144,13 +144,24 @@ describe('compileSlo', () => {
     [{ 'http_errors{code="404"}': 'count==0' }, /its labels are: status, kind/],
     [{ segment_ttbf: 'p(95)<1' }, /unknown metric "segment_ttbf"; did you mean "segment_ttfb"\?/],
     [{ node_cpu_utilisation: 'max<0.9' }, /did you mean "node_cpu_utilization"/],
-    [
-      { segment_ttfb: { threshold: 'p(95)<1', window: 'later' } },
-      /window must be 'steady', 'whole' or a duration/,
-    ],
   ])('rejects %j with a clear message', (slo, message) => {
     expect(() => compileSlo(slo as never)).toThrow(ThresholdTypeError);
     expect(() => compileSlo(slo as never)).toThrow(message);
+  });
+
+  it('rejects a wrongly shaped threshold object as a ConfigError naming the key', () => {
+    expect(() => compileSlo({ segment_ttfb: { threshold: 'p(95)<1', abortOnFial: true } } as never)).toThrow(
+      ConfigError,
+    );
+    expect(() => compileSlo({ segment_ttfb: { threshold: 'p(95)<1', abortOnFial: true } } as never)).toThrow(
+      /segment_ttfb\.abortOnFial: unknown key/,
+    );
+  });
+
+  it('rejects a window that is neither steady, whole nor a duration', () => {
+    expect(() => compileSlo({ segment_ttfb: { threshold: 'p(95)<1', window: 'later' } } as never)).toThrow(
+      /segment_ttfb\.window: expected a duration like '500ms'.*got "later"/,
+    );
   });
 
   it('names the metric key in syntax errors', () => {

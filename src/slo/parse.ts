@@ -1,4 +1,12 @@
-import { DURATION_HINT, type SloSpec, type ThresholdSpec, tryParseDurationMs } from '../config/index.js';
+import type { z } from 'zod';
+import {
+  DURATION_HINT,
+  parseWith,
+  type SloSpec,
+  sloSchema,
+  type ThresholdSpec,
+  tryParseDurationMs,
+} from '../config/index.js';
 import {
   AGGREGATIONS_BY_TYPE,
   type Aggregation,
@@ -330,15 +338,19 @@ function compileOne(metric: string, spec: ThresholdSpec): CompiledThreshold {
   return compiled;
 }
 
+/** `slo` as a user writes it (defaults optional) or as parseScenario returns it. */
+export type SloInput = z.input<typeof sloSchema> | SloSpec;
+
 /**
- * Compiles scenario.slo into thresholds, in the order written. Throws ThresholdSyntaxError
- * (with the position) or ThresholdTypeError (aggregation/unit/label/window that does not fit).
+ * Compiles scenario.slo into thresholds, in the order written. Throws ConfigError (from
+ * src/config) for a wrong shape (e.g. an unknown key such as `abortOnFial`),
+ * ThresholdSyntaxError (with the position) or ThresholdTypeError (aggregation, unit,
+ * label or window that does not fit the metric).
  */
-export function compileSlo(
-  slo: SloSpec | Record<string, ThresholdSpec | ThresholdSpec[]>,
-): CompiledThreshold[] {
+export function compileSlo(slo: SloInput, source = 'slo'): CompiledThreshold[] {
+  const parsed: SloSpec = parseWith(sloSchema, slo, source);
   const compiled: CompiledThreshold[] = [];
-  for (const [metric, specs] of Object.entries(slo)) {
+  for (const [metric, specs] of Object.entries(parsed)) {
     for (const spec of Array.isArray(specs) ? specs : [specs]) compiled.push(compileOne(metric, spec));
   }
   return compiled;
