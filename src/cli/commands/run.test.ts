@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { parseMetricsAddress, parseRunArgs } from './run.js';
+
+describe('hls-swarm run arguments', () => {
+  it('maps flags onto a validated swarm spec', () => {
+    const args = parseRunArgs([
+      'http://127.0.0.1:17080/stream.m3u8',
+      '--clients',
+      '50',
+      '--ramp-rate',
+      '25',
+      '--ramp-jitter',
+      '200ms',
+      '--duration',
+      '2m',
+      '--variant',
+      'highest',
+      '--header',
+      'Authorization: Bearer abc',
+      '--header',
+      'X-Test: 1',
+      '--no-cache',
+      '--resolve',
+      '127.0.0.2',
+      '--timeout',
+      '5s',
+      '--no-reconnect',
+      '--metrics',
+      '127.0.0.1:0',
+      '--print-cmd',
+      '--restart-on-stall',
+      '--max-restarts',
+      '3',
+    ]);
+    expect(args.url).toBe('http://127.0.0.1:17080/stream.m3u8');
+    expect(args.spec).toMatchObject({
+      clients: 50,
+      rampRate: 25,
+      rampJitter: '200ms',
+      duration: '2m',
+      variant: 'highest',
+      headers: { Authorization: 'Bearer abc', 'X-Test': '1' },
+      noCache: true,
+      resolve: '127.0.0.2',
+      timeout: '5s',
+      reconnect: false,
+      metricsPort: 0,
+      restart: { onStall: true, maxRestarts: 3, enabled: true },
+    });
+    expect(args.printCommands).toBe(true);
+    expect(args.checkOnly).toBe(false);
+    expect(args.allowRemote).toBe(false);
+  });
+
+  it('names the flag in usage errors', () => {
+    const attempts: [string[], string][] = [
+      [['http://127.0.0.1/x.m3u8', '--clients', '0'], '--clients'],
+      [['http://127.0.0.1/x.m3u8', '--clients', 'ten'], '--clients'],
+      [['http://127.0.0.1/x.m3u8', '--ramp-rate', '0'], '--ramp-rate'],
+      [['http://127.0.0.1/x.m3u8', '--duration', '10'], '--duration'],
+      [['http://127.0.0.1/x.m3u8', '--variant', 'best'], '--variant'],
+      [['http://127.0.0.1/x.m3u8', '--header', 'novalue'], '--header'],
+      [['http://127.0.0.1/x.m3u8', '--metrics', 'localhost:99999'], '--metrics'],
+      [['http://127.0.0.1/x.m3u8', '--bogus'], '--bogus'],
+      [[], 'missing the stream URL'],
+    ];
+    for (const [argv, mention] of attempts) {
+      expect(() => parseRunArgs(argv)).toThrow(UsageError);
+      expect(() => parseRunArgs(argv)).toThrow(mention);
+    }
+  });
+
+  it('reads --metrics as [host:]port', () => {
+    expect(parseMetricsAddress('17091')).toEqual({ host: '127.0.0.1', port: 17091 });
+    expect(parseMetricsAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(parseMetricsAddress('[::1]:0')).toEqual({ host: '::1', port: 0 });
+  });
+});
