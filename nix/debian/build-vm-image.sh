@@ -57,6 +57,7 @@ emit() {
     echo "KERNEL=$entry/vmlinuz"
     echo "INITRD=$entry/initrd.img"
     echo "DISK=$entry/disk.ext4"
+    echo "VERSIONS=$entry/versions.json"
     echo "VM_IMAGE_KEY=$key"
   } | tee "$out_dir/vm-image.env"
 }
@@ -89,6 +90,14 @@ log "mke2fs -t ext4 -d <tree> disk.ext4 $disk_size"
 mke2fs -q -t ext4 -L hls-origin -d "$tree" "$work/disk.ext4" "$disk_size" >&2
 rm -rf "$tree"
 cp "$VMLINUZ" "$work/vmlinuz"
+# Versions of what serves the stream, read from the guest's dpkg database (the driver reports them).
+tar -xOf "$ROOTFS_TAR" ./var/lib/dpkg/status | awk '
+  /^Package: / { pkg = $2 }
+  /^Version: / { v[pkg] = $2 }
+  END {
+    printf "{\"ffmpeg\":\"%s\",\"nginx\":\"%s\",\"nginxExporter\":\"%s\",\"nodeExporter\":\"%s\",\"kernel\":\"%s\"}\n",
+      v["ffmpeg"], v["nginx-light"], v["prometheus-nginx-exporter"], v["prometheus-node-exporter"], v["linux-image-cloud-amd64"]
+  }' >"$work/versions.json"
 cp "$INITRD" "$work/initrd.img"
 touch "$work/.complete"
 chmod 0755 "$work"

@@ -92,10 +92,15 @@ rm -f /var/hls/*
 say "starting generator (profile $profile), nginx, nginx-exporter, node-exporter"
 service generator setpriv --reuid=www-data --regid=www-data --init-groups sh "$generator"
 service nginx nginx -c /etc/hls/nginx.conf
+# The same exporter flags as the native nginx origin (src/origin/nginx/index.ts).
 service nginx-exporter setpriv --reuid=prometheus --regid=prometheus --init-groups \
-  prometheus-nginx-exporter -nginx.scrape-uri=http://127.0.0.1:17080/nginx_status -web.listen-address=0.0.0.0:9113
+  prometheus-nginx-exporter -nginx.scrape-uri=http://127.0.0.1:17080/nginx_status -web.listen-address=0.0.0.0:9113 \
+  -nginx.retries 20 -nginx.retry-interval 500ms
+# Debian's build drops lo from netdev unless told; only the collectors an origin's health needs.
 service node-exporter setpriv --reuid=prometheus --regid=prometheus --init-groups \
-  prometheus-node-exporter --web.listen-address=0.0.0.0:9100 '--collector.netdev.device-exclude=^$'
+  prometheus-node-exporter --web.listen-address=0.0.0.0:9100 '--collector.netdev.device-exclude=^$' \
+  --collector.disable-defaults --collector.cpu --collector.meminfo --collector.netdev --collector.loadavg \
+  --collector.diskstats --collector.filesystem --collector.stat
 
 if [ -n "$ssh_key" ]; then
   mkdir -p /root/.ssh /etc/dropbear
