@@ -92,7 +92,17 @@ trap 'shutting_down=1; log "SIGINT: stopping"' INT
 
 start generator ffmpeg "${generator_args[@]}"
 start nginx nginx -c "$conf_dir/nginx.conf"
+# True once something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp: no curl needed).
+port_open() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 if [[ $exporters == 1 ]]; then
+  # nginx-exporter 0.11 exits at once if nginx does not answer yet: give nginx up to 20 s.
+  for _ in $(seq 1 200); do
+    port_open "$http_port" && break
+    ((shutting_down)) && break
+    kill -0 "${pids[nginx]}" 2>/dev/null || break
+    sleep 0.1
+  done
   # Double dashes: Debian's 0.11 (Go flag package) and newer kingpin-based releases both accept them.
   start nginx-exporter "$nginx_exporter_bin" \
     --nginx.scrape-uri="http://127.0.0.1:${http_port}/nginx_status" \

@@ -273,11 +273,17 @@ export async function provideDockerEngine(
             await engineRemoveContainer(endpoint, id);
           }
         } catch {}
+        const phaseStartMs = Date.now();
         await daemon.stop(20_000);
+        const stoppedMs = Date.now();
         await killByPid(pidsMentioning(markers), 3000);
         unmountAll([execRoot, dataRoot]);
         logFile.close();
         if (process.env.HLS_SWARM_KEEP_DOCKERD_LOG !== '1') rmSync(runDir, { recursive: true, force: true });
+        log(
+          `dockerd stopped in ${stoppedMs - phaseStartMs} ms; cleanup ${Date.now() - stoppedMs} ms` +
+            (cachedDataRoot ? '' : ' (temporary data root removed)'),
+        );
         releaseDirectory(runDir);
         if (cachedDataRoot) rmSync(lockPath, { force: true });
       })();
