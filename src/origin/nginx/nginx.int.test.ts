@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../../config/index.js';
+import { findFreePort } from '../../system/index.js';
 import { findSamples, playlistSegments, type RunningOrigin, startOrigin } from '../index.js';
 import { alive, groupMembers, listeningPorts, waitUntil } from '../test/leftovers.js';
 import type { NginxAccessLogEntry } from './config.js';
@@ -122,5 +123,48 @@ describe('nginx origin (low-latency profile, with exporters)', () => {
     expect(await listeningPorts(ports)).toEqual([]);
     expect(existsSync(workspace)).toBe(false);
     expect(origin.status().problems).toEqual([]);
+  });
+});
+
+describe('nginx origin ports from the seed environment variables', () => {
+  it('MICROVM_HTTP_PORT and MICROVM_METRICS_PORT override the defaults (exporters: false skips them)', async () => {
+    const [httpPort, metricsPort] = [await findFreePort(), await findFreePort()];
+    const env = {
+      ...process.env,
+      MICROVM_HTTP_PORT: String(httpPort),
+      MICROVM_METRICS_PORT: String(metricsPort),
+    };
+    // nodeExporterPort has no variable in the seed: 0 keeps this test off the shared default 17100.
+    const origin = await startOrigin(
+      parseWith(
+        originSchema,
+        { kind: 'nginx', profile: 'tiny', minSegments: 1, nodeExporterPort: 0 },
+        'test',
+      ),
+      { env },
+    );
+    try {
+      expect(origin.ports?.http).toBe(httpPort);
+      expect(origin.ports?.nginxExporter).toBe(metricsPort);
+      expect(origin.streamUrl).toBe(`http://127.0.0.1:${httpPort}/stream.m3u8`);
+      expect(origin.exporters.nginx).toBe(`http://127.0.0.1:${metricsPort}/metrics`);
+    } finally {
+      await origin.stop();
+    }
+    const bare = await startOrigin(
+      parseWith(
+        originSchema,
+        { kind: 'nginx', port: 0, profile: 'tiny', minSegments: 1, exporters: false },
+        'test',
+      ),
+    );
+    try {
+      expect(bare.exporters).toEqual({});
+      expect(bare.status().processes.map((entry) => entry.name)).toEqual(['generator', 'nginx']);
+      expect(Object.keys(bare.ports ?? {})).toEqual(['http']);
+    } finally {
+      await bare.stop();
+    }
+    expect(await listeningPorts([httpPort, metricsPort, bare.ports?.http as number])).toEqual([]);
   });
 });
