@@ -4,8 +4,7 @@ import {
   maximum,
   mean,
   minimum,
-  percentileOfSorted,
-  sortedCopy,
+  percentileInPlace,
   type WindowData,
 } from '../metrics/index.js';
 import { aggregationProblem, type ComparisonOperator, type CompiledThreshold } from './parse.js';
@@ -85,10 +84,11 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
       let observed: number;
       switch (threshold.aggregation) {
         case 'p':
-          observed = percentileOfSorted(sortedCopy(values), threshold.percentile ?? 50);
+          // window() returned a copy this evaluation owns: select in place.
+          observed = percentileInPlace(values, threshold.percentile ?? 50);
           break;
         case 'med':
-          observed = percentileOfSorted(sortedCopy(values), 50);
+          observed = percentileInPlace(values, 50);
           break;
         case 'avg':
           observed = mean(values);

@@ -99,4 +99,28 @@ describe('LiveSloMonitor', () => {
     expect(abort).toMatchObject({ metric: 'request_errors', observed: 26 / 51 });
     expect(aborts).toHaveLength(1);
   });
+
+  it('a sample too soon after a check is checked when the interval is over, not dropped', async () => {
+    const store = new MetricStore();
+    const aborts: SloAbort[] = [];
+    const startMs = Date.now();
+    const monitor = new LiveSloMonitor(
+      compileSlo({ stalled_clients: { threshold: 'max==0', window: 'whole', abortOnFail: true } }),
+      store,
+      { timeline: () => ({ startMs }), onAbort: (abort) => aborts.push(abort), minCheckIntervalMs: 100 },
+    );
+    const sampler = new EventEmitter<{ sample: [SampleEvent] }>();
+    monitor.attach(sampler);
+    store.addGauge('stalled_clients', {}, Date.now(), 0);
+    sampler.emit('sample', { atMs: Date.now(), source: 'swarm-tick', ok: true }); // checked: fine
+    store.addGauge('stalled_clients', {}, Date.now(), 4);
+    sampler.emit('sample', { atMs: Date.now(), source: 'swarm-tick', ok: true }); // too soon: deferred
+    expect(aborts).toHaveLength(0);
+    const deadline = Date.now() + 2000;
+    while (aborts.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(aborts).toHaveLength(1);
+    expect(aborts[0]?.observed).toBe(4);
+    monitor.detach();
+  });
 });
