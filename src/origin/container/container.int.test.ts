@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerOriginSchema } from '../../config/index.js';
@@ -183,4 +185,38 @@ describe('container origin', () => {
     );
     expect(await ourContainers()).toEqual([]);
   });
+
+  it('if Node is SIGKILLed, the watchdog removes the container', async () => {
+    const script = fileURLToPath(new URL('./test/start-and-die.ts', import.meta.url));
+    const owner = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    owner.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    owner.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      for (
+        let waited = 0;
+        !stdout.includes('\n') && owner.exitCode === null && waited < 180_000;
+        waited += 200
+      ) {
+        await sleep(200);
+      }
+      expect(stdout, `start-and-die printed nothing; stderr:\n${stderr.slice(-2000)}`).toContain('\n');
+      const { ids } = JSON.parse(stdout.split('\n')[0] as string) as { ids: string[] };
+      expect(ids).toHaveLength(1);
+      owner.kill('SIGKILL');
+      // The watchdog waits its grace period (2 s), then runs `docker rm -f -v`.
+      for (let attempt = 0; attempt < 150 && (await ourContainers()).length > 0; attempt++) await sleep(200);
+      expect(await ourContainers()).toEqual([]);
+    } finally {
+      if (owner.exitCode === null) owner.kill('SIGKILL');
+    }
+  }, 240_000);
 });

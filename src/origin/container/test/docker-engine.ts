@@ -306,6 +306,14 @@ export async function provideDockerEngine(
   }
   engine.startMs = Date.now() - startedAtMs;
   log(`dockerd ${daemon.pid} answers at ${dockerHost} after ${engine.startMs} ms`);
+  if (cachedDataRoot) {
+    // A run that was killed outright may have left stopped origin containers in the cached root.
+    const endpoint = engineEndpoint({ DOCKER_HOST: dockerHost });
+    for (const id of await engineContainersWithLabel(endpoint, 'io.hls-swarm.origin').catch(() => [])) {
+      log(`removing container ${id.slice(0, 12)} left by an earlier run`);
+      await engineRemoveContainer(endpoint, id).catch(() => false);
+    }
+  }
   return engine;
 }
 
