@@ -125,8 +125,8 @@ export const ORIGIN_NEEDS = {
   external: ['ffmpeg', 'ffprobe'],
 };
 
-/** The origin `npm run load` and `hls-swarm origin start` use when none is named. */
-export const DEFAULT_ORIGIN = 'nginx';
+/** The origin a load test file gets when it names none (hls-swarm/vitest DEFAULT_ORIGIN_SPEC). */
+export const DEFAULT_ORIGIN = 'python';
 
 /** What each README command needs installed. */
 export const NEEDS_FOR = {
