@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +91,19 @@ describe('AccessLogTailer', () => {
     appendFileSync(path, 'not json\n');
     await tailer.stop();
     expect(tailer.status()).toMatchObject({ linesRead: 4, linesRejected: 1 });
+  });
+
+  it('follows a rotation to a new file even when it is already as long as the old one', async () => {
+    const path = tempLog();
+    const store = new MetricStore();
+    const tailer = AccessLogTailer.intoStore(path, store, { pollMs: 10_000 });
+    const [a, b] = recordedLines as [string, string];
+    writeFileSync(path, `${a}\n`);
+    await tailer.readNew();
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, `${b}\n${b}\n`);
+    await tailer.readNew();
+    expect(tailer.status().linesRead).toBe(3);
   });
 
   it('polls on its own and reads the whole recorded log by stop()', async () => {

@@ -10,6 +10,9 @@ import type { MetricStore } from './store.js';
  * Polling (not fs.watch): it behaves the same on every filesystem and costs one stat per poll.
  */
 
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const MAX_LINE_CHARS = 1024 * 1024;
+
 export type AccessLogKind = 'manifest' | 'segment' | 'other';
 
 export interface AccessLogEntry {
@@ -84,6 +87,7 @@ export interface AccessLogHealth {
 export class AccessLogTailer {
   private offset = 0;
   private partial = '';
+  private inode: number | undefined;
   // Keeps a UTF-8 character split between two reads whole.
   private decoder = new StringDecoder('utf8');
   private timer: NodeJS.Timeout | undefined;
@@ -125,45 +129,54 @@ export class AccessLogTailer {
     }, this.options.pollMs ?? 500);
   }
 
-  /** Reads everything appended since the last read. */
+  /** Reads everything appended since the last read (in chunks, so a big backlog stays cheap). */
   async readNew(): Promise<void> {
     const now = this.options.now ?? Date.now;
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
     try {
-      const info = await stat(this.path);
-      if (info.size < this.offset) {
-        // Truncated or rotated: the new file starts again.
+      handle = await open(this.path, 'r');
+      const info = await handle.stat();
+      if (info.size < this.offset || (this.inode !== undefined && info.ino !== this.inode)) {
+        // Truncated, or rotated to a new file: start again at its beginning.
         this.offset = 0;
         this.partial = '';
         this.decoder = new StringDecoder('utf8');
       }
-      if (info.size === this.offset) return;
-      const handle = await open(this.path, 'r');
-      try {
-        const length = info.size - this.offset;
+      this.inode = info.ino;
+      while (this.offset < info.size) {
+        const length = Math.min(READ_CHUNK_BYTES, info.size - this.offset);
         const buffer = Buffer.alloc(length);
         const { bytesRead } = await handle.read(buffer, 0, length, this.offset);
+        if (bytesRead === 0) break;
         this.offset += bytesRead;
         this.health.bytesRead += bytesRead;
-        const text = this.partial + this.decoder.write(buffer.subarray(0, bytesRead));
-        const lines = text.split('\n');
-        this.partial = lines.pop() ?? '';
-        const readAtMs = now();
-        for (const line of lines) {
-          if (line.trim() === '') continue;
-          const entry = parseAccessLogLine(line, readAtMs);
-          if (entry) {
-            this.health.linesRead++;
-            this.onEntry(entry);
-          } else this.health.linesRejected++;
-        }
-      } finally {
-        await handle.close();
+        this.consume(this.decoder.write(buffer.subarray(0, bytesRead)), now());
       }
       delete this.health.lastError;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // The log may not exist until nginx writes its first line.
       if (code !== 'ENOENT') this.health.lastError = (error as Error).message;
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  private consume(text: string, readAtMs: number): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > MAX_LINE_CHARS) {
+      // Not an access log line: drop it rather than grow without bound.
+      this.partial = '';
+      this.health.linesRejected++;
+    }
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      const entry = parseAccessLogLine(line, readAtMs);
+      if (entry) {
+        this.health.linesRead++;
+        this.onEntry(entry);
+      } else this.health.linesRejected++;
     }
   }
 
