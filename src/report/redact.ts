@@ -73,11 +73,17 @@ function redactValue(value: unknown, key: string | undefined): unknown {
   return value;
 }
 
-/** Redacts `Name: value` header lines and URLs inside free text (error messages, commands). */
+const SECRET_HEADER_LINE =
+  /\b(authorization|proxy-authorization|set-cookie|cookie|[\w-]*(?:token|secret|api[-_]?key|password|passwd|session|auth|signature|credential)[\w-]*)([ \t]*:[ \t]*)[^\r\n'"]*/gi;
+const SECRET_SCHEME_VALUE = /\b(bearer|basic|digest|negotiate|aws4-hmac-sha256)([ \t]+)[^\s'",]+/gi;
+
+/** Redacts `Name: value` header text, credential schemes (`Bearer …`) and URLs inside free text (errors, commands). */
 export function redactText(text: string): string {
   return text
     .replace(/https?:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url))
-    .replace(/\b([A-Za-z][\w-]*):\s*([^\r\n'"]+)/g, (whole, name: string, value: string) =>
-      isSecretHeader(name, value) && !/^https?$/i.test(name) ? `${name}: ${REDACTED}` : whole,
-    );
+    .replace(
+      SECRET_HEADER_LINE,
+      (_whole, name: string, separator: string) => `${name}${separator}${REDACTED}`,
+    )
+    .replace(SECRET_SCHEME_VALUE, (_whole, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
 }

@@ -1,4 +1,3 @@
-import { styleText } from 'node:util';
 import { formatBitrate, formatBytes, formatNumber, formatPercent, formatSeconds } from './format.js';
 import type { Report, ThresholdResultEntry } from './schema.js';
 
@@ -12,6 +11,12 @@ export interface SummaryOptions {
   color?: boolean;
   /** Shown as the report's location. */
   reportPath?: string;
+}
+
+const ANSI = { green: 32, red: 31, yellow: 33 } as const;
+/** ANSI colour, written out: util.styleText drops colours when stdout is not a terminal. */
+function paintText(colour: keyof typeof ANSI, text: string): string {
+  return `\u001b[${ANSI[colour]}m${text}\u001b[39m`;
 }
 
 const TREND_METRICS = /duration|ttfb|time|latency|startup/;
@@ -32,7 +37,7 @@ export function formatObserved(result: ThresholdResultEntry): string {
 export function formatThresholdLine(result: ThresholdResultEntry, color = false): string {
   const mark = result.ok ? '✓' : '✗';
   const paint = (text: string) =>
-    color ? styleText(result.ok ? 'green' : result.strict ? 'red' : 'yellow', text) : text;
+    color ? paintText(result.ok ? 'green' : result.strict ? 'red' : 'yellow', text) : text;
   const notes: string[] = [];
   if (!result.strict) notes.push('not strict');
   if (result.abortOnFail) notes.push('abortOnFail');
@@ -44,7 +49,7 @@ export function formatThresholdLine(result: ThresholdResultEntry, color = false)
 function verdictWord(report: Report, color: boolean): string {
   const word = report.verdict.toUpperCase();
   if (!color) return word;
-  return styleText(report.verdict === 'pass' ? 'green' : report.verdict === 'fail' ? 'red' : 'yellow', word);
+  return paintText(report.verdict === 'pass' ? 'green' : report.verdict === 'fail' ? 'red' : 'yellow', word);
 }
 
 /** The whole summary as lines (no trailing newline). */
@@ -58,6 +63,12 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
     lines.push(`  error: ${report.error.name}: ${report.error.message.split('\n')[0]}`);
   }
 
+  for (const action of report.timeline.actions) {
+    const atSeconds = (action.atMs - (report.timeline.swarmStartMs ?? report.timeline.startMs)) / 1000;
+    lines.push(
+      `  action: ${action.name} at ${formatSeconds(atSeconds)}${action.ok ? '' : ` failed: ${action.error ?? 'unknown error'}`}`,
+    );
+  }
   if (report.thresholds.length > 0) {
     lines.push('  thresholds:');
     for (const result of report.thresholds) lines.push(`    ${formatThresholdLine(result, color)}`);
