@@ -363,13 +363,18 @@ export async function startVmOrigin(
       while (Date.now() < probeEnd && current?.process.running && fileSize(consoleLog) === 0)
         await sleep(250);
       if (fileSize(consoleLog) === 0) {
-        (options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`)))(
-          `[vm] KVM printed nothing in ${KVM_PROBE_MS / 1000} s: booting with TCG (software emulation) instead`,
-        );
         const failed = current as VmProcess;
         failed.retired = true;
+        const why = failed.process.running
+          ? `printed nothing in ${KVM_PROBE_MS / 1000} s`
+          : `QEMU ${failed.process.exit?.signal ? `was killed by ${failed.process.exit.signal}` : 'exited'}`;
+        (options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+          `[vm] KVM ${why}: booting with TCG (software emulation) instead`,
+        );
         await failed.process.stop(1000);
         failed.log.close();
+        // The probe's exit (KVM QEMU can abort on its own) is not a problem of the origin.
+        problems.length = 0;
         rememberKvmVerdict(false);
         accel = 'tcg';
         launch(accel);
