@@ -53,33 +53,42 @@ function vmImage(value: string): unknown {
   return image;
 }
 
+/** node:util parseArgs over our flags; its errors (unknown option, missing value) are UsageErrors (exit 2). */
+function parseOriginArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        kind: { type: 'string' },
+        profile: { type: 'string' },
+        port: { type: 'string' },
+        'nginx-exporter-port': { type: 'string' },
+        'node-exporter-port': { type: 'string' },
+        bind: { type: 'string' },
+        'no-exporters': { type: 'boolean' },
+        'min-segments': { type: 'string' },
+        'ready-timeout': { type: 'string' },
+        'log-dir': { type: 'string' },
+        image: { type: 'string' },
+        runner: { type: 'string' },
+        network: { type: 'string' },
+        url: { type: 'string' },
+        'nginx-metrics': { type: 'string' },
+        'node-metrics': { type: 'string' },
+        'allow-remote': { type: 'boolean' },
+        spec: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 /** The origin object (before validation) a command line describes, and where logs go. */
 export function originInputFromArgs(argv: string[]): { input: Record<string, unknown>; logDir?: string } {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      kind: { type: 'string' },
-      profile: { type: 'string' },
-      port: { type: 'string' },
-      'nginx-exporter-port': { type: 'string' },
-      'node-exporter-port': { type: 'string' },
-      bind: { type: 'string' },
-      'no-exporters': { type: 'boolean' },
-      'min-segments': { type: 'string' },
-      'ready-timeout': { type: 'string' },
-      'log-dir': { type: 'string' },
-      image: { type: 'string' },
-      runner: { type: 'string' },
-      network: { type: 'string' },
-      url: { type: 'string' },
-      'nginx-metrics': { type: 'string' },
-      'node-metrics': { type: 'string' },
-      'allow-remote': { type: 'boolean' },
-      spec: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseOriginArgs(argv);
   if (positionals[0] !== 'start' || positionals.length > 1) {
     throw new UsageError(
       positionals.length === 0 ? 'expected the subcommand start' : `unexpected '${positionals.join(' ')}'`,
