@@ -138,7 +138,11 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private onRampEvent(event: RampEvent): void {
     if (this.stopping) return;
     if (event.action === 'start') this.startClient(event.clientId);
-    else void this.clients.get(event.clientId)?.stop();
+    else {
+      // A stage scaled the fleet down: this viewer is gone for good (until a later stage).
+      const client = this.clients.get(event.clientId);
+      if (client) void client.stop().then(() => this.fleet.forgetClient(event.clientId));
+    }
   }
 
   private startClient(clientId: number): void {

@@ -1,0 +1,457 @@
+// The swarm engine's benchmark (NOT a test): real nginx + live generator on loopback, real ffmpeg
+// viewers. Prints one markdown table (pasted into BENCHMARKS.md) and writes the raw numbers as JSON.
+//
+//   node --import tsx bench/swarm.ts [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
+//        [--parts overhead,accuracy,scale,ramp] [--profile default] [--out reports/bench-swarm.json]
+//
+// 1. overhead: N viewers under hls-swarm vs N bare ffmpeg (same flags, shell loop), one after the
+//    other against the same origin; CPU = utime+stime from /proc over the same length of steady
+//    window (Node + its viewers vs sh + its ffmpegs); Node RSS sampled every second (peak).
+// 2. accuracy: the swarm's segment/manifest counts and bytes vs nginx's JSON access log, for
+//    requests that started inside the steady window (nginx start = msec - request_time).
+// 3. scale: S viewers; playback speed windows (>= 10 s) after ramp + warmup: mean and minimum.
+// 4. ramp: achieved start rate (first to last spawn) at 10, 50 and 100 viewers/s.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { originSchema, type SwarmSpec, swarmSchema } from '../src/config/index.js';
+import { type RunningOrigin, startOrigin } from '../src/origin/index.js';
+import {
+  buildClientCommand,
+  detectFfmpeg,
+  type PlaybackSample,
+  type RequestRecord,
+  shellQuote,
+  startSwarm,
+} from '../src/swarm/index.js';
+import { spawnOwned } from '../src/system/index.js';
+import { TOOL_VERSION } from '../src/version.js';
+
+const CLOCK_TICKS_PER_SECOND = 100;
+const WARMUP_MS = 10_000;
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '60' },
+    scale: { type: 'string', default: '1000' },
+    'scale-seconds': { type: 'string', default: '60' },
+    'ramp-rate': { type: 'string', default: '50' },
+    parts: { type: 'string', default: 'overhead,accuracy,scale,ramp' },
+    profile: { type: 'string', default: 'default' },
+    out: { type: 'string', default: 'reports/bench-swarm.json' },
+  },
+});
+const clients = Number(values.clients);
+const windowSeconds = Number(values.seconds);
+const scaleClients = Number(values.scale);
+const scaleSeconds = Number(values['scale-seconds']);
+const rampRate = Number(values['ramp-rate']);
+const parts = new Set((values.parts as string).split(','));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** PIDs of processes in process group `pgid` named `comm` (or any name). */
+function groupMembers(pgid: number, comm?: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,comm='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, name]) => Number(group) === pgid && (!comm || name === comm))
+    .map(([pid]) => Number(pid));
+}
+
+/** Sum of CPU seconds over PIDs; those that vanished count what they had at the first reading. */
+function cpuSnapshot(pids: Iterable<number>): Map<number, number> {
+  const snapshot = new Map<number, number>();
+  for (const pid of pids) {
+    const seconds = cpuSecondsOf(pid);
+    if (seconds !== undefined) snapshot.set(pid, seconds);
+  }
+  return snapshot;
+}
+
+function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, end] of after) total += end - (before.get(pid) ?? 0);
+  return total;
+}
+
+function nodeCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    freeMemoryGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    loadavg: loadavg().map((value) => Number(value.toFixed(2))),
+    kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(),
+    node: process.version,
+  };
+}
+
+interface AccessEntry {
+  msec: number;
+  request_time: number;
+  uri: string;
+  status: number;
+  body_bytes_sent: number;
+  user_agent: string;
+}
+
+function readAccessLog(path: string): AccessEntry[] {
+  const entries: AccessEntry[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      entries.push(JSON.parse(line) as AccessEntry);
+    } catch {}
+  }
+  return entries;
+}
+
+const kindOfUri = (uri: string) =>
+  uri.endsWith('.m3u8') ? 'manifest' : uri.endsWith('.ts') ? 'segment' : 'other';
+
+function pctDiff(measured: number, reference: number): number {
+  return reference === 0 ? (measured === 0 ? 0 : 100) : ((measured - reference) / reference) * 100;
+}
+
+function specFor(count: number, durationSeconds: number, rate = rampRate): SwarmSpec {
+  return swarmSchema.parse({
+    clients: count,
+    rampRate: rate,
+    duration: `${durationSeconds}s`,
+    metricsPort: 0,
+  });
+}
+
+interface SwarmPhase {
+  clients: number;
+  cpuSeconds: number;
+  nodeCpuSeconds: number;
+  viewersCpuSeconds: number;
+  windowSeconds: number;
+  nodeRssPeakMiB: number;
+  windowStartMs: number;
+  windowEndMs: number;
+  requests: RequestRecord[];
+  playback: PlaybackSample[];
+  restarts: number;
+  droppedLines: number;
+  rampSeconds: number;
+}
+
+/** Runs a swarm of `count` viewers: ramp, warmup, then a steady window of `seconds` measured. */
+async function swarmPhase(origin: RunningOrigin, count: number, seconds: number): Promise<SwarmPhase> {
+  const rampSeconds = count / rampRate;
+  const spec = specFor(count, Math.ceil(rampSeconds + WARMUP_MS / 1000 + seconds + 5));
+  const swarm = await startSwarm({ url: origin.streamUrl, spec, log });
+  const pids = new Set<number>();
+  const requests: RequestRecord[] = [];
+  const playback: PlaybackSample[] = [];
+  let rampDoneMs = 0;
+  swarm.on('clientStarted', (event) => pids.add(event.pid));
+  swarm.on('request', (record) => requests.push(record));
+  swarm.on('playback', (sample) => playback.push(sample));
+  swarm.on('rampComplete', (event) => {
+    rampDoneMs = event.atMs;
+  });
+  let rssPeak = 0;
+  const rssTimer = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 1000);
+  while (rampDoneMs === 0) await sleep(200);
+  log(
+    `swarm: ${count} viewers started in ${((rampDoneMs - (swarm.snapshot().startedAtMs ?? 0)) / 1000).toFixed(1)}s`,
+  );
+  await sleep(WARMUP_MS);
+  const windowStartMs = Date.now();
+  const viewersBefore = cpuSnapshot(pids);
+  const nodeBefore = nodeCpuSeconds();
+  await sleep(seconds * 1000);
+  const viewersAfter = cpuSnapshot(pids);
+  const nodeAfter = nodeCpuSeconds();
+  const windowEndMs = Date.now();
+  const final = await swarm.stop();
+  clearInterval(rssTimer);
+  const viewersCpu = cpuDelta(viewersBefore, viewersAfter);
+  return {
+    clients: count,
+    cpuSeconds: viewersCpu + (nodeAfter - nodeBefore),
+    nodeCpuSeconds: nodeAfter - nodeBefore,
+    viewersCpuSeconds: viewersCpu,
+    windowSeconds: (windowEndMs - windowStartMs) / 1000,
+    nodeRssPeakMiB: rssPeak / 2 ** 20,
+    windowStartMs,
+    windowEndMs,
+    requests,
+    playback,
+    restarts: final.restarts,
+    droppedLines: final.droppedLines,
+    rampSeconds: (rampDoneMs - (final.startedAtMs ?? rampDoneMs)) / 1000,
+  };
+}
+
+/** The same viewers without hls-swarm: a shell loop starting ffmpeg with the same arguments. */
+async function barePhase(origin: RunningOrigin, count: number, seconds: number) {
+  const capabilities = await detectFfmpeg();
+  const spec = specFor(count, 60);
+  const lines = ['#!/bin/sh'];
+  for (let id = 0; id < count; id++) {
+    const { file, args } = buildClientCommand({
+      url: origin.streamUrl,
+      clientId: id,
+      spec,
+      capabilities,
+      toolVersion: TOOL_VERSION,
+    });
+    // Same flags, same fds: the log and progress go nowhere instead of to a parser.
+    lines.push(`${[file, ...args].map(shellQuote).join(' ')} 2>/dev/null 3>/dev/null &`);
+    lines.push(`sleep ${(1 / rampRate).toFixed(3)}`);
+  }
+  lines.push('wait');
+  const script = `/tmp/hls-swarm-bench-bare-${process.pid}.sh`;
+  writeFileSync(script, `${lines.join('\n')}\n`);
+  const shell = spawnOwned('sh', [script], { stdio: 'ignore', buffer: false });
+  const startedMs = Date.now();
+  while (
+    groupMembers(shell.pid, 'ffmpeg').length < count &&
+    Date.now() - startedMs < (count / rampRate) * 3000 + 30_000
+  )
+    await sleep(500);
+  const rampSeconds = (Date.now() - startedMs) / 1000;
+  await sleep(WARMUP_MS);
+  const members = groupMembers(shell.pid);
+  const before = cpuSnapshot(members);
+  const windowStartMs = Date.now();
+  await sleep(seconds * 1000);
+  const after = cpuSnapshot(members);
+  const windowEndMs = Date.now();
+  const ffmpegCount = groupMembers(shell.pid, 'ffmpeg').length;
+  await shell.stop(5000);
+  return {
+    clients: count,
+    running: ffmpegCount,
+    cpuSeconds: cpuDelta(before, after),
+    windowSeconds: (windowEndMs - windowStartMs) / 1000,
+    rampSeconds,
+  };
+}
+
+function accuracy(phase: SwarmPhase, accessLogPath: string) {
+  const inWindow = (startMs: number) => startMs >= phase.windowStartMs && startMs < phase.windowEndMs;
+  const swarm = { manifest: { count: 0, bytes: 0 }, segment: { count: 0, bytes: 0 } };
+  for (const record of phase.requests) {
+    if (!inWindow(record.startMs) || (record.kind !== 'manifest' && record.kind !== 'segment')) continue;
+    swarm[record.kind].count++;
+    swarm[record.kind].bytes += record.bytes ?? 0;
+  }
+  const nginx = { manifest: { count: 0, bytes: 0 }, segment: { count: 0, bytes: 0 } };
+  for (const entry of readAccessLog(accessLogPath)) {
+    if (!/\/client-\d+$/.test(entry.user_agent)) continue;
+    const startMs = (entry.msec - entry.request_time) * 1000;
+    const kind = kindOfUri(entry.uri);
+    if (!inWindow(startMs) || kind === 'other') continue;
+    nginx[kind].count++;
+    nginx[kind].bytes += entry.body_bytes_sent;
+  }
+  return {
+    swarm,
+    nginx,
+    diffPercent: {
+      segmentCount: pctDiff(swarm.segment.count, nginx.segment.count),
+      segmentBytes: pctDiff(swarm.segment.bytes, nginx.segment.bytes),
+      manifestCount: pctDiff(swarm.manifest.count, nginx.manifest.count),
+      manifestBytes: pctDiff(swarm.manifest.bytes, nginx.manifest.bytes),
+    },
+  };
+}
+
+function playbackStats(phase: SwarmPhase) {
+  const steady = phase.playback.filter(
+    (sample) => sample.atMs >= phase.windowStartMs && sample.atMs <= phase.windowEndMs,
+  );
+  const perClient = new Map<number, number[]>();
+  for (const sample of steady) {
+    const list = perClient.get(sample.clientId) ?? [];
+    list.push(sample.speed);
+    perClient.set(sample.clientId, list);
+  }
+  const clientMeans = [...perClient.values()].map(
+    (speeds) => speeds.reduce((a, b) => a + b, 0) / speeds.length,
+  );
+  const mean = steady.reduce((sum, sample) => sum + sample.speed, 0) / Math.max(1, steady.length);
+  return {
+    windows: steady.length,
+    clientsSampled: perClient.size,
+    meanSpeed: mean,
+    minWindowSpeed: steady.length ? Math.min(...steady.map((sample) => sample.speed)) : 0,
+    minClientMeanSpeed: clientMeans.length ? Math.min(...clientMeans) : 0,
+    windowsBelow0_9: steady.filter((sample) => sample.speed < 0.9).length,
+    clientsBelow0_9: clientMeans.filter((speed) => speed < 0.9).length,
+  };
+}
+
+async function rampPhase(origin: RunningOrigin, rate: number, count: number) {
+  const plannedSeconds = count / rate;
+  const spec = specFor(count, Math.ceil(plannedSeconds + 3), rate);
+  const swarm = await startSwarm({ url: origin.streamUrl, spec });
+  const starts: number[] = [];
+  swarm.on('clientStarted', (event) => {
+    if (!event.restart) starts.push(event.atMs);
+  });
+  const final = await swarm.done;
+  const first = starts[0] ?? 0;
+  const last = starts[starts.length - 1] ?? 0;
+  // Lag of each spawn behind its planned time (client i is due at first + i/rate).
+  const lags = starts.map((atMs, index) => atMs - (first + (index * 1000) / rate));
+  return {
+    targetPerSecond: rate,
+    clients: count,
+    started: starts.length,
+    achievedPerSecond: starts.length > 1 ? (starts.length - 1) / ((last - first) / 1000) : 0,
+    maxLagMs: Math.max(0, ...lags),
+    restarts: final.restarts,
+  };
+}
+
+async function main() {
+  const results: Record<string, unknown> = { startedAt: new Date().toISOString(), machineBefore: machine() };
+  log(`machine: ${JSON.stringify(results.machineBefore)}`);
+  const origin = await startOrigin(
+    originSchema.parse({ kind: 'nginx', port: 0, profile: values.profile, exporters: false }),
+  );
+  log(`origin: ${origin.streamUrl} (profile ${values.profile}), access log ${origin.accessLog}`);
+  const rows: string[][] = [];
+  try {
+    if (parts.has('overhead') || parts.has('accuracy')) {
+      const swarm = await swarmPhase(origin, clients, windowSeconds);
+      results.swarmPhase = { ...swarm, requests: swarm.requests.length, playback: playbackStats(swarm) };
+      log(`swarm phase: ${JSON.stringify(results.swarmPhase)}`);
+      if (parts.has('accuracy') && origin.accessLog) {
+        const acc = accuracy(swarm, origin.accessLog);
+        results.accuracy = acc;
+        log(`accuracy: ${JSON.stringify(acc)}`);
+        const ok = (diff: number) => (Math.abs(diff) <= 1 ? 'yes' : 'NO');
+        const d = acc.diffPercent;
+        rows.push([
+          `accuracy: segments (${clients} viewers, ${windowSeconds}s window)`,
+          `swarm ${acc.swarm.segment.count} / nginx ${acc.nginx.segment.count} (${d.segmentCount.toFixed(2)} %); bytes ${d.segmentBytes.toFixed(2)} %`,
+          'within 1 %',
+          ok(Math.max(Math.abs(d.segmentCount), Math.abs(d.segmentBytes))),
+        ]);
+        rows.push([
+          'accuracy: manifests',
+          `swarm ${acc.swarm.manifest.count} / nginx ${acc.nginx.manifest.count} (${d.manifestCount.toFixed(2)} %); bytes ${d.manifestBytes.toFixed(2)} %`,
+          'within 1 %',
+          ok(Math.max(Math.abs(d.manifestCount), Math.abs(d.manifestBytes))),
+        ]);
+      }
+      if (parts.has('overhead')) {
+        const bare = await barePhase(origin, clients, windowSeconds);
+        results.barePhase = bare;
+        log(`bare phase: ${JSON.stringify(bare)}`);
+        const swarmRate = swarm.cpuSeconds / swarm.windowSeconds;
+        const bareRate = bare.cpuSeconds / bare.windowSeconds;
+        const ratio = swarmRate / bareRate;
+        results.overhead = { swarmCpuPerSecond: swarmRate, bareCpuPerSecond: bareRate, ratio };
+        rows.push([
+          `overhead: CPU, ${clients} viewers`,
+          `hls-swarm ${(swarmRate * 100).toFixed(1)} % of a core (Node ${((swarm.nodeCpuSeconds / swarm.windowSeconds) * 100).toFixed(1)} %, ffmpeg ${((swarm.viewersCpuSeconds / swarm.windowSeconds) * 100).toFixed(1)} %) vs bare ${(bareRate * 100).toFixed(1)} %: ratio ${ratio.toFixed(3)}`,
+          '<= 1.10',
+          ratio <= 1.1 ? 'yes' : 'NO',
+        ]);
+        rows.push([
+          'overhead: Node RSS (peak)',
+          `${swarm.nodeRssPeakMiB.toFixed(0)} MiB`,
+          '<= 200 MB',
+          swarm.nodeRssPeakMiB * 1.048576 <= 200 ? 'yes' : 'NO',
+        ]);
+      }
+    }
+    if (parts.has('scale')) {
+      const scale = await swarmPhase(origin, scaleClients, scaleSeconds);
+      const playback = playbackStats(scale);
+      results.scale = {
+        clients: scaleClients,
+        rampSeconds: scale.rampSeconds,
+        restarts: scale.restarts,
+        droppedLines: scale.droppedLines,
+        nodeRssPeakMiB: scale.nodeRssPeakMiB,
+        nodeCpuPerSecond: scale.nodeCpuSeconds / scale.windowSeconds,
+        viewersCpuPerSecond: scale.viewersCpuSeconds / scale.windowSeconds,
+        playback,
+      };
+      log(`scale: ${JSON.stringify(results.scale)}`);
+      rows.push([
+        `scale: ${scaleClients} viewers, ${scaleSeconds}s after ramp+${WARMUP_MS / 1000}s`,
+        `mean speed ${playback.meanSpeed.toFixed(4)} over ${playback.windows} windows of ${playback.clientsSampled} viewers; min window ${playback.minWindowSpeed.toFixed(3)}, min viewer mean ${playback.minClientMeanSpeed.toFixed(3)}; ${playback.windowsBelow0_9} windows / ${playback.clientsBelow0_9} viewers < 0.9; Node ${((scale.nodeCpuSeconds / scale.windowSeconds) * 100) | 0} % CPU, RSS ${scale.nodeRssPeakMiB.toFixed(0)} MiB`,
+        'mean >= 0.99, none < 0.9',
+        playback.meanSpeed >= 0.99 && playback.clientsBelow0_9 === 0 && playback.windowsBelow0_9 === 0
+          ? 'yes'
+          : 'NO',
+      ]);
+    }
+    if (parts.has('ramp')) {
+      const ramps = [];
+      for (const rate of [10, 50, 100]) {
+        const result = await rampPhase(origin, rate, rate * 4);
+        ramps.push(result);
+        log(`ramp: ${JSON.stringify(result)}`);
+        const error = Math.abs(result.achievedPerSecond - rate) / rate;
+        rows.push([
+          `ramp: ${rate}/s (${result.clients} viewers)`,
+          `achieved ${result.achievedPerSecond.toFixed(2)}/s (${(error * 100).toFixed(2)} % off), max spawn lag ${result.maxLagMs.toFixed(0)} ms`,
+          'within 5 %',
+          error <= 0.05 ? 'yes' : 'NO',
+        ]);
+      }
+      results.ramp = ramps;
+    }
+  } finally {
+    await origin.stop();
+  }
+  results.machineAfter = machine();
+  results.endedAt = new Date().toISOString();
+  mkdirSync(dirname(values.out as string), { recursive: true });
+  writeFileSync(values.out as string, `${JSON.stringify(results, null, 2)}\n`);
+  const before = results.machineBefore as ReturnType<typeof machine>;
+  const after = results.machineAfter as ReturnType<typeof machine>;
+  process.stdout.write(
+    `\n${before.cores} × ${before.cpuModel}, ${before.memoryGiB} GiB, Linux ${before.kernel}, Node ${before.node}; ` +
+      `profile ${values.profile}; load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')}\n\n`,
+  );
+  process.stdout.write('| measure | result | target | met |\n|---|---|---|---|\n');
+  for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+  process.stdout.write(`\nraw numbers: ${values.out}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
