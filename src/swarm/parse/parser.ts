@@ -47,6 +47,9 @@ export interface ClientOutputParserOptions {
  */
 export const MANIFEST_END_BOUND_MS = 1000;
 
+/** At exit, a response whose data stopped at least this long before counts as read to its end. */
+export const END_IDLE_MS = 250;
+
 const MAX_PENDING_STARTS = 16;
 const PENDING_START_MAX_AGE_MS = 60_000;
 const MAX_OPEN_REQUESTS = 32;
@@ -55,6 +58,12 @@ interface PendingStart {
   url: string;
   atMs: number;
   playlist?: number;
+}
+
+interface PlaylistState {
+  queue: OpenRequest[];
+  /** A PES (`pid=… stream_id=…`) line came since the last PSI table (SDT/PAT) line. */
+  pesSinceTable: boolean;
 }
 
 interface OpenRequest {
@@ -123,13 +132,16 @@ export class ClientOutputParser {
   private discardingProgressLine = false;
   private dropped = 0;
   private linesSeen = 0;
+  private cut = 0;
 
   private readonly open = new Map<string, OpenRequest>();
   private readonly pendingStarts: PendingStart[] = [];
-  /** The http context of the segment each playlist is reading. */
-  private readonly segmentCtxByPlaylist = new Map<number, string>();
-  /** The response whose body the demuxer is reading now (data lines extend it). */
-  private dataRequest: OpenRequest | undefined;
+  /** Per playlist (variant): its open segment/init responses in request order, head = being read. */
+  private readonly playlists = new Map<number, PlaylistState>();
+  /** mpegts sub-demuxer context → playlist index (hls opens them in playlist order). */
+  private readonly demuxerPlaylists = new Map<string, number>();
+  /** Highest playlist index seen in `HLS request` lines; 0 = one playlist (a media playlist or one variant). */
+  private maxPlaylistIndex = 0;
   /** Manifests whose headers are in and whose body end is not yet known. */
   private manifestsAwaitingEnd: OpenRequest[] = [];
   /** Request-header block being logged (the lines after `request: GET …`). */
@@ -158,6 +170,11 @@ export class ClientOutputParser {
   /** Complete log lines seen so far. */
   get lines(): number {
     return this.linesSeen;
+  }
+
+  /** Requests still in flight when the process ended (cut by the stop; not emitted). */
+  get cutAtEnd(): number {
+    return this.cut;
   }
 
   /** Requests started but not yet complete. */
@@ -190,10 +207,16 @@ export class ClientOutputParser {
     if (progressTail && !this.discardingProgressLine) this.safeProgressLine(progressTail, atMs);
     this.closeManifestsAwaitingEnd(atMs);
     for (const request of [...this.open.values()]) {
-      // A response whose headers came in was being read when the process ended: it counts,
-      // ending at its last data line. One with no answer yet was cut off by the stop: dropped.
-      if (request.headersDone) this.finish(request, request.lastDataMs ?? request.headersMs ?? atMs);
-      else this.open.delete(request.ctx);
+      // Still open at exit. Read to its end if its data stopped a while before the end (at the live
+      // edge a viewer idles ~a segment between downloads); otherwise the stop cut it: not counted
+      // as a request (nginx logs it with partial bytes), only in cutAtEnd.
+      const lastDataMs = request.lastDataMs;
+      if (request.headersDone && lastDataMs !== undefined && atMs - lastDataMs >= END_IDLE_MS) {
+        this.finish(request, lastDataMs);
+      } else {
+        this.forget(request);
+        this.cut++;
+      }
     }
     this.ended = true;
   }
@@ -253,7 +276,7 @@ export class ClientOutputParser {
   private line(text: string, arrivalMs: number): void {
     // The hot path: demuxer packet lines, rejected on their prefix.
     if (text.startsWith('[mpegts @ ')) {
-      this.dataLine(arrivalMs);
+      this.demuxerLine(text, arrivalMs);
       return;
     }
     let line = text;
@@ -266,7 +289,7 @@ export class ClientOutputParser {
         atMs = new Date(y!, mo! - 1, d!, h!, mi!, s!, ms!).getTime();
         line = line.slice(stamp[0].length);
         if (line.startsWith('[mpegts @ ')) {
-          this.dataLine(atMs);
+          this.demuxerLine(line, atMs);
           return;
         }
       }
@@ -345,10 +368,53 @@ export class ClientOutputParser {
     }
   }
 
-  private dataLine(atMs: number): void {
-    const request = this.dataRequest;
-    if (request?.headersDone) request.lastDataMs = atMs;
+  private playlistState(playlist: number): PlaylistState {
+    let state = this.playlists.get(playlist);
+    if (!state) {
+      state = { queue: [], pesSinceTable: false };
+      this.playlists.set(playlist, state);
+    }
+    return state;
+  }
+
+  /**
+   * `[mpegts @ ctx] [trace] …` — ~90 % of trace output; no regex here. Each line is demuxed data
+   * of the segment at the head of its playlist's queue, so it moves that segment's last-data
+   * time. A segment ffmpeg packaged starts with its PSI tables (SDT, PAT, PMT): a table line
+   * after PES lines means the head was read to its end and the next queued segment (requested
+   * ahead by http_multiple, or after it) is now being read.
+   */
+  private demuxerLine(line: string, atMs: number): void {
     if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
+    const close = line.indexOf(']', 10);
+    if (close === -1) return;
+    const ctx = line.slice(10, close);
+    let playlist = this.demuxerPlaylists.get(ctx);
+    if (playlist === undefined) {
+      playlist = this.demuxerPlaylists.size;
+      this.demuxerPlaylists.set(ctx, playlist);
+    }
+    const state = this.playlistState(playlist);
+    const body = line.startsWith(' [trace] ', close + 1) ? close + 10 : close + 2;
+    if (line.startsWith('pid=', body)) {
+      state.pesSinceTable = true;
+    } else if (line.startsWith('SDT:', body) || line.startsWith('PAT:', body)) {
+      if (state.pesSinceTable && state.queue.length >= 2) {
+        const head = state.queue[0]!;
+        this.finish(head, head.lastDataMs ?? head.headersMs ?? atMs);
+      }
+      state.pesSinceTable = false;
+    }
+    const head = state.queue[0];
+    if (head?.headersDone) head.lastDataMs = atMs;
+  }
+
+  /** Other demuxer/codec lines (h264, mov…): data of the only playlist, when there is one. */
+  private dataLine(atMs: number): void {
+    if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
+    if (this.maxPlaylistIndex !== 0) return;
+    const head = this.playlists.get(0)?.queue[0];
+    if (head?.headersDone) head.lastDataMs = atMs;
   }
 
   private httpLine(ctx: string, message: string, atMs: number): void {
@@ -424,11 +490,14 @@ export class ClientOutputParser {
       const match = HLS_REQUEST_RE.exec(message);
       if (!match) return;
       const playlist = Number(match[3]);
-      // ffmpeg moves on to the next segment of this playlist only once the previous one is read.
-      const previousCtx = this.segmentCtxByPlaylist.get(playlist);
-      const previous = previousCtx === undefined ? undefined : this.open.get(previousCtx);
-      if (previous?.headersDone && previous.playlist === playlist && this.traceResponses) {
-        this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
+      if (playlist > this.maxPlaylistIndex) this.maxPlaylistIndex = playlist;
+      // With two segments of this playlist open (one read, one requested ahead), a third request
+      // means ffmpeg finished the first and swapped to the second. With one open, this request
+      // may be the one-ahead request (http_multiple) while it is still being read: left open.
+      const queue = this.playlists.get(playlist)?.queue;
+      if (queue && queue.length >= 2 && queue[0]!.headersDone && this.traceResponses) {
+        const head = queue[0]!;
+        this.finish(head, head.lastDataMs ?? head.headersMs ?? atMs);
       }
       this.addPendingStart({ url: match[1]!, atMs, playlist });
       if (this.logLevel === 'verbose') {
@@ -583,6 +652,13 @@ export class ClientOutputParser {
   }
 
   private requestStarted(ctx: string, path: string, atMs: number): void {
+    if (this.traceResponses && this.maxPlaylistIndex === 0 && classifyRequestUrl(path) === 'manifest') {
+      // One playlist: ffmpeg reloads it only once every open segment was read (a segment
+      // requested ahead is always in the playlist already, so no reload happens while one is).
+      const queue = this.playlists.get(0)?.queue ?? [];
+      for (const open of [...queue])
+        if (open.headersDone) this.finish(open, open.lastDataMs ?? open.headersMs ?? atMs);
+    }
     const previous = this.open.get(ctx);
     if (previous) {
       // Keep-alive: a new request on this connection means the previous response was read.
@@ -600,9 +676,9 @@ export class ClientOutputParser {
       startMs: pending?.atMs ?? atMs,
       headersDone: false,
     };
-    if (pending?.playlist !== undefined && request.kind !== 'manifest') {
-      request.playlist = pending.playlist;
-      this.segmentCtxByPlaylist.set(pending.playlist, ctx);
+    if (request.kind !== 'manifest') {
+      request.playlist = pending?.playlist ?? 0;
+      this.playlistState(request.playlist).queue.push(request);
     }
     this.open.set(ctx, request);
     this.requestBlock = request;
@@ -620,11 +696,7 @@ export class ClientOutputParser {
       this.fail(request, 'http', atMs);
       return;
     }
-    if (request.kind === 'manifest') {
-      this.manifestsAwaitingEnd.push(request);
-    } else {
-      this.dataRequest = request;
-    }
+    if (request.kind === 'manifest') this.manifestsAwaitingEnd.push(request);
   }
 
   private closeManifestsAwaitingEnd(atMs: number, exceptCtx?: string): void {
@@ -643,9 +715,7 @@ export class ClientOutputParser {
 
   private finish(request: OpenRequest, endMs: number): void {
     if (this.open.get(request.ctx) !== request) return;
-    this.open.delete(request.ctx);
-    if (this.dataRequest === request) this.dataRequest = undefined;
-    this.manifestsAwaitingEnd = this.manifestsAwaitingEnd.filter((r) => r !== request);
+    this.forget(request);
     const record: RequestRecord = {
       clientId: this.clientId,
       kind: request.kind,
@@ -667,11 +737,25 @@ export class ClientOutputParser {
     this.emit({ type: 'request', record });
   }
 
+  private forget(request: OpenRequest): void {
+    this.open.delete(request.ctx);
+    if (this.manifestsAwaitingEnd.includes(request)) {
+      this.manifestsAwaitingEnd = this.manifestsAwaitingEnd.filter((r) => r !== request);
+    }
+    if (request.playlist !== undefined) {
+      const state = this.playlists.get(request.playlist);
+      const index = state?.queue.indexOf(request) ?? -1;
+      if (state && index !== -1) {
+        state.queue.splice(index, 1);
+        // The head is done, so ffmpeg has moved on: the tables that come next start the new head.
+        if (index === 0) state.pesSinceTable = false;
+      }
+    }
+  }
+
   private fail(request: OpenRequest, error: NonNullable<RequestRecord['error']>, atMs: number): void {
     if (this.open.get(request.ctx) !== request) return;
-    this.open.delete(request.ctx);
-    if (this.dataRequest === request) this.dataRequest = undefined;
-    this.manifestsAwaitingEnd = this.manifestsAwaitingEnd.filter((r) => r !== request);
+    this.forget(request);
     const record: RequestRecord = {
       clientId: this.clientId,
       kind: request.kind,
