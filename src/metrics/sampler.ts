@@ -191,7 +191,7 @@ export class MetricsSampler extends EventEmitter<{ sample: [SampleEvent] }> {
       const atMs = this.now();
       if (this.recorder.attached) {
         this.recorder.tick(atMs);
-        this.emit('sample', { atMs, source: 'swarm-tick', ok: true });
+        this.emitSample({ atMs, source: 'swarm-tick', ok: true });
       }
       this.swarmTimer = setTimeout(tick, this.swarmIntervalMs);
     };
@@ -260,7 +260,18 @@ export class MetricsSampler extends EventEmitter<{ sample: [SampleEvent] }> {
       health.lastDurationMs = this.now() - startedMs;
       health.droppedSeries = this.store.droppedSeries(target.name);
     }
-    if (this.running) this.emit('sample', { atMs: this.now(), source: target.name, ok });
+    if (this.running) this.emitSample({ atMs: this.now(), source: target.name, ok });
+  }
+
+  /** The last error a 'sample' listener threw (listeners must not break sampling). */
+  lastListenerError: Error | undefined;
+
+  private emitSample(event: SampleEvent): void {
+    try {
+      this.emit('sample', event);
+    } catch (error) {
+      this.lastListenerError = error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   /** Stops all timers, aborts scrapes in flight, reads the access log one last time, closes sockets. */

@@ -67,7 +67,11 @@ export class LiveSloMonitor {
     // that this sample shows is still caught within minCheckIntervalMs of it.
     this.deferred ??= setTimeout(() => {
       this.deferred = undefined;
-      if (this.source) this.check(this.now());
+      try {
+        if (this.source) this.check(this.now());
+      } catch {
+        // onAbort threw: the abort is recorded in `aborted`; a timer must not crash the run.
+      }
     }, minIntervalMs - sinceLastMs);
   };
   /** Set once a threshold broke. */
