@@ -24,8 +24,24 @@ import { renderNginxConfig } from './config.js';
 
 export type NginxOriginSpec = Extract<OriginSpec, { kind: 'nginx' }>;
 
-/** The access log is rotated (one generation kept, nginx told to reopen) past this size. */
+/**
+ * The access log is rotated (one generation kept as `.1`, nginx told to reopen) past this size;
+ * HLS_SWARM_ACCESS_LOG_MAX_BYTES overrides it.
+ */
 export const ACCESS_LOG_MAX_BYTES = 256 * 1024 * 1024;
+const ACCESS_LOG_CHECK_MS = 2000;
+
+function accessLogMaxBytes(env: NodeJS.ProcessEnv): number {
+  const raw = env.HLS_SWARM_ACCESS_LOG_MAX_BYTES;
+  if (raw === undefined || raw === '') return ACCESS_LOG_MAX_BYTES;
+  const bytes = Number(raw);
+  if (!Number.isInteger(bytes) || bytes < 1024) {
+    throw new RangeError(
+      `HLS_SWARM_ACCESS_LOG_MAX_BYTES: expected a whole number of bytes >= 1024, got '${raw}'`,
+    );
+  }
+  return bytes;
+}
 
 /**
  * A binary on PATH or in the `sbin` next to each `bin` on PATH: Debian installs nginx in
@@ -100,6 +116,7 @@ export async function startNginxOrigin(
       )
     : undefined;
   const profile = getProfile(spec.profile);
+  const maxAccessLogBytes = accessLogMaxBytes(env);
 
   const httpPortWanted = spec.port ?? resolvePort('originHttp', env);
   const exporterDefault = (name: 'nginxExporter' | 'nodeExporter') =>
@@ -211,12 +228,12 @@ export async function startNginxOrigin(
     // Bound the access log: rename it and tell nginx to reopen (SIGUSR1 to the master).
     rotateTimer = setInterval(() => {
       try {
-        if (statSync(accessLog).size > ACCESS_LOG_MAX_BYTES && nginxProcess.running) {
+        if (statSync(accessLog).size > maxAccessLogBytes && nginxProcess.running) {
           renameSync(accessLog, `${accessLog}.1`);
           process.kill(nginxProcess.pid, 'SIGUSR1');
         }
       } catch {}
-    }, 10_000);
+    }, ACCESS_LOG_CHECK_MS);
     rotateTimer.unref();
 
     const versionPromises: Array<Promise<[string, string]>> = [

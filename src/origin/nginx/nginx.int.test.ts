@@ -127,7 +127,7 @@ describe('nginx origin (low-latency profile, with exporters)', () => {
 });
 
 describe('nginx origin ports from the seed environment variables', () => {
-  it('MICROVM_HTTP_PORT and MICROVM_METRICS_PORT override the defaults (exporters: false skips them)', async () => {
+  it('MICROVM_HTTP_PORT and MICROVM_METRICS_PORT override the defaults', async () => {
     const [httpPort, metricsPort] = [await findFreePort(), await findFreePort()];
     const env = {
       ...process.env,
@@ -151,20 +151,39 @@ describe('nginx origin ports from the seed environment variables', () => {
     } finally {
       await origin.stop();
     }
-    const bare = await startOrigin(
+    expect(await listeningPorts([httpPort, metricsPort])).toEqual([]);
+  });
+
+  it('exporters: false starts nginx alone; the access log is rotated past its size limit', async () => {
+    const origin = await startOrigin(
       parseWith(
         originSchema,
         { kind: 'nginx', port: 0, profile: 'tiny', minSegments: 1, exporters: false },
         'test',
       ),
+      { env: { ...process.env, HLS_SWARM_ACCESS_LOG_MAX_BYTES: '4096' } },
     );
     try {
-      expect(bare.exporters).toEqual({});
-      expect(bare.status().processes.map((entry) => entry.name)).toEqual(['generator', 'nginx']);
-      expect(Object.keys(bare.ports ?? {})).toEqual(['http']);
+      expect(origin.exporters).toEqual({});
+      expect(origin.status().processes.map((entry) => entry.name)).toEqual(['generator', 'nginx']);
+      expect(Object.keys(origin.ports ?? {})).toEqual(['http']);
+      const accessLog = origin.accessLog as string;
+      // ~400 bytes per line: 20 requests pass the 4 KiB limit.
+      for (let index = 0; index < 20; index++)
+        await get(origin.streamUrl, { 'user-agent': 'before-rotation' });
+      expect(await waitUntil(() => existsSync(`${accessLog}.1`), 6000)).toBe(true);
+      expect(readFileSync(`${accessLog}.1`, 'utf8')).toContain('before-rotation');
+      // nginx reopened the path: new requests land in the new file.
+      expect(
+        await waitUntil(async () => {
+          await get(origin.streamUrl, { 'user-agent': 'after-rotation' });
+          return existsSync(accessLog) && readFileSync(accessLog, 'utf8').includes('after-rotation');
+        }, 5000),
+      ).toBe(true);
+      expect(origin.status().healthy).toBe(true);
     } finally {
-      await bare.stop();
+      await origin.stop();
     }
-    expect(await listeningPorts([httpPort, metricsPort, bare.ports?.http as number])).toEqual([]);
+    expect(await listeningPorts([origin.ports?.http as number])).toEqual([]);
   });
 });
