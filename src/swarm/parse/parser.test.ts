@@ -217,15 +217,39 @@ describe('ClientOutputParser over a 3-variant master playlist', () => {
 });
 
 describe('ClientOutputParser at debug level', () => {
-  it('counts requests (one per request line) without status, bytes or timings', () => {
-    const name = 'python-healthy-debug';
-    const { events, parser } = replay(name, { logLevel: 'debug' });
+  it.each([
+    ['given', { logLevel: 'debug' as const }],
+    ['read from ffmpeg’s option echo', {}],
+  ])(
+    'counts requests (one per request line) without status, bytes or timings (level %s)',
+    (_how, options) => {
+      const name = 'python-healthy-debug';
+      const { events, parser } = replay(name, options);
+      const records = requestsOf(events);
+      expect(records).toHaveLength(countLines(name, /request: GET/));
+      expect(records.every((r) => r.ok && r.status === undefined && r.bytes === undefined)).toBe(true);
+      expect(records.filter((r) => r.kind === 'segment').length).toBeGreaterThanOrEqual(4);
+      expect(records.filter((r) => r.kind === 'manifest').length).toBeGreaterThanOrEqual(3);
+      expect(parser.openRequests).toBe(0);
+    },
+  );
+});
+
+describe('ClientOutputParser at verbose level', () => {
+  it('sees segment requests only (HLS request lines), detected without being told', () => {
+    // The trace recording, keeping the lines ffmpeg prints at -loglevel verbose.
+    const name = 'python-healthy-trace';
+    const verbose = stampedLines(`${name}.log`).filter(({ line }) =>
+      /^(\[[^\]]+ @ [^\]]+\] )?\[(verbose|info|warning|error|fatal)\]/.test(line),
+    );
+    const events: ClientOutputEvent[] = [];
+    const parser = new ClientOutputParser(0, (event) => events.push(event));
+    for (const { atMs, line } of verbose) parser.logChunk(`${line}\n`, atMs);
+    parser.end(verbose.at(-1)!.atMs);
     const records = requestsOf(events);
-    expect(records).toHaveLength(countLines(name, /request: GET/));
-    expect(records.every((r) => r.ok && r.status === undefined && r.bytes === undefined)).toBe(true);
-    expect(records.filter((r) => r.kind === 'segment').length).toBeGreaterThanOrEqual(4);
-    expect(records.filter((r) => r.kind === 'manifest').length).toBeGreaterThanOrEqual(3);
-    expect(parser.openRequests).toBe(0);
+    expect(records).toHaveLength(verbose.filter(({ line }) => line.includes('HLS request for url')).length);
+    expect(records.length).toBeGreaterThanOrEqual(5);
+    expect(records.every((r) => r.kind === 'segment' && r.ok && r.status === undefined)).toBe(true);
   });
 });
 

@@ -33,7 +33,8 @@ export interface ClientOutputParserOptions {
   /** Clock for chunks given without a time. Default Date.now. */
   nowMs?: () => number;
   /**
-   * The `-loglevel` the viewer runs at (default 'trace'). Below trace there are no response
+   * The `-loglevel` the viewer runs at; by default read from ffmpeg's echo of its options
+   * (printed at debug and trace), else taken as verbose. Below trace there are no response
    * lines: a request counts as answered unless an error follows it, without status, bytes or
    * timings; at 'verbose' only segment requests (`HLS request for url`) are visible.
    */
@@ -121,7 +122,9 @@ const CONNECT_FAILED_RE = /^Connection to (\S+) failed(?: \(([^)]*)\))?: (.*)$/;
 export class ClientOutputParser {
   private readonly maxLineBytes: number;
   private readonly nowMs: () => number;
-  private readonly logLevel: 'trace' | 'debug' | 'verbose';
+  private logLevel: 'trace' | 'debug' | 'verbose';
+  /** Given as an option, or read from ffmpeg's own echo of `-loglevel` (debug and trace print it). */
+  private logLevelKnown: boolean;
   /** Response lines (`http_code=`, `header=`) are logged: true at trace, and once one is seen. */
   private traceResponses: boolean;
   private readonly logDecoder = new StringDecoder('utf8');
@@ -159,6 +162,7 @@ export class ClientOutputParser {
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024;
     this.nowMs = options.nowMs ?? Date.now;
     this.logLevel = options.logLevel ?? 'trace';
+    this.logLevelKnown = options.logLevel !== undefined;
     this.traceResponses = this.logLevel === 'trace';
   }
 
@@ -491,6 +495,12 @@ export class ClientOutputParser {
       if (!match) return;
       const playlist = Number(match[3]);
       if (playlist > this.maxPlaylistIndex) this.maxPlaylistIndex = playlist;
+      if (!this.logLevelKnown) {
+        // Below debug ffmpeg does not echo its options, and this verbose line is the first we see.
+        this.logLevelKnown = true;
+        this.logLevel = 'verbose';
+        this.traceResponses = false;
+      }
       // With two segments of this playlist open (one read, one requested ahead), a third request
       // means ffmpeg finished the first and swapped to the second. With one open, this request
       // may be the one-ahead request (http_multiple) while it is still being read: left open.
@@ -590,6 +600,22 @@ export class ClientOutputParser {
           if (pending) this.removePendingStart(pending);
           this.lastFailedUrl = url;
         }
+      }
+      return;
+    }
+    if (
+      tag === '' &&
+      level === 'debug' &&
+      !this.logLevelKnown &&
+      message.startsWith('Applying option loglevel')
+    ) {
+      // "[debug] Applying option loglevel (set logging level) with argument repeat+level+trace."
+      const argument = /with argument (\S+?)\.?$/.exec(message)?.[1] ?? '';
+      const level = argument.split('+').pop();
+      this.logLevelKnown = true;
+      if (level === 'debug' || level === 'verbose') {
+        this.logLevel = level;
+        this.traceResponses = false;
       }
       return;
     }
