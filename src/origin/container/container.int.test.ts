@@ -58,11 +58,19 @@ afterAll(async () => {
   for (const viewer of viewers) await viewer.stop(2000);
   for (const origin of origins) await origin.stop();
   const leftover = engine ? await ourContainers().catch(() => []) : [];
+  // On our own dockerd, `docker ps -a` must be empty, whatever the labels.
+  const all =
+    engine?.startedByUs === true
+      ? (JSON.parse(
+          (await engineRequest(engineEndpoint(process.env), 'GET', '/containers/json?all=1')).body,
+        ) as unknown[])
+      : [];
   const stopStartedMs = Date.now();
   await engine?.stop();
   timings.engineStopMs = Date.now() - stopStartedMs;
   process.stderr.write(`[container.int.test] timings (ms): ${JSON.stringify(timings)}\n`);
   expect(leftover).toEqual([]);
+  expect(all).toEqual([]);
   expect(engine?.leftoverPids() ?? []).toEqual([]);
   expect(viewers.filter((viewer) => viewer.running)).toEqual([]);
 }, 120_000);

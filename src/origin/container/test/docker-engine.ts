@@ -165,11 +165,24 @@ async function killByPid(pids: number[], graceMs: number): Promise<void> {
 }
 
 /** An engine for the tests: the one that answers, or a private dockerd started here. */
+export interface ProvideDockerEngineOptions {
+  readyTimeoutMs?: number;
+  /**
+   * Start our own dockerd inside this network namespace (/run/netns/NAME, made with `ip netns add`)
+   * with its default bridge: docker0, its addresses and the port proxies then exist only in that
+   * namespace, so the host network is untouched. Clients must run in the namespace too
+   * (`nsenter --net=/run/netns/NAME …`). Implies starting our own engine.
+   */
+  netns?: string;
+  /** Cache folder name under /var/cache/hls-swarm for the data root; default 'docker'. */
+  cacheName?: string;
+}
+
 export async function provideDockerEngine(
-  options: { readyTimeoutMs?: number } = {},
+  options: ProvideDockerEngineOptions = {},
 ): Promise<TestDockerEngine> {
   const startedAtMs = Date.now();
-  const existing = await containerEngineStatus(process.env);
+  const existing = options.netns ? { ok: false, detail: '' } : await containerEngineStatus(process.env);
   if (existing.ok) {
     log(`using the engine that answers: ${existing.detail}`);
     return {
@@ -183,7 +196,7 @@ export async function provideDockerEngine(
   }
 
   const dockerd = await ensureDockerd();
-  const afterInstall = await containerEngineStatus(process.env);
+  const afterInstall = options.netns ? { ok: false, detail: '' } : await containerEngineStatus(process.env);
   if (afterInstall.ok) {
     // Installing docker.io may have started the system's dockerd.
     log(`using the engine that answers after installing docker.io: ${afterInstall.detail}`);
@@ -204,8 +217,9 @@ export async function provideDockerEngine(
   const dockerdLog = join(runDir, 'dockerd.log');
   mkdirSync(execRoot);
 
-  const cacheDataRoot = join(CACHE_ROOT, 'docker');
-  const lockPath = join(CACHE_ROOT, 'docker.lock');
+  const cacheName = options.cacheName ?? 'docker';
+  const cacheDataRoot = join(CACHE_ROOT, cacheName);
+  const lockPath = join(CACHE_ROOT, `${cacheName}.lock`);
   let dataRoot = join(runDir, 'data');
   let cachedDataRoot = false;
   if (process.env.HLS_SWARM_TEST_DOCKER_CACHE !== '0') {
@@ -230,18 +244,25 @@ export async function provideDockerEngine(
     `unix://${socket}`,
     '--pidfile',
     join(runDir, 'dockerd.pid'),
-    // No bridge, no iptables/NAT changes, no userland proxy: nothing on the host network changes.
-    '--bridge=none',
+    // No iptables/NAT changes. On the host: no bridge and no userland proxy either, so nothing
+    // on the host network changes. In a namespace: the default bridge, published ports served
+    // by docker-proxy, all inside that namespace.
+    ...(options.netns ? [] : ['--bridge=none', '--userland-proxy=false']),
     '--iptables=false',
     '--ip6tables=false',
     '--ip-masq=false',
-    '--userland-proxy=false',
     // On SIGTERM dockerd stops running containers with this timeout before exiting.
     '--shutdown-timeout=5',
   ];
-  log(`starting ${dockerd} (data root ${dataRoot}${cachedDataRoot ? ', cached' : ', temporary'})`);
+  log(
+    `starting ${dockerd}${options.netns ? ` in netns ${options.netns}` : ''} (data root ${dataRoot}${cachedDataRoot ? ', cached' : ', temporary'})`,
+  );
   const logFile = new BoundedLogFile(dockerdLog);
-  const daemon: OwnedProcess = spawnOwned(dockerd, args, {
+  // nsenter --net only (not `ip netns exec`, whose private /sys hides the cgroup mounts dockerd needs).
+  const [file, fileArgs] = options.netns
+    ? ['nsenter', [`--net=/run/netns/${options.netns}`, dockerd, ...args]]
+    : [dockerd, args];
+  const daemon: OwnedProcess = spawnOwned(file, fileArgs, {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
