@@ -1,5 +1,5 @@
 import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { type OriginSpec, parseDurationMs, resolvePort } from '../../config/index.js';
 import { claimPort, findBinary, MissingBinaryError } from '../../system/index.js';
 import {
@@ -68,6 +68,28 @@ function requireOne(
   const found = findSbinBinary(names, env);
   if (!found) throw new MissingBinaryError(names[0] as string, debianPackage, neededFor);
   return found;
+}
+
+/** True when every folder from / down to `path` lets others traverse it (o+x). */
+export function traversableByOthers(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * nginx started as root runs its workers as `nobody`; the workspace is made 0755 for them,
+ * but if a parent (e.g. a TMPDIR under /root) is closed to others they would answer 403:
+ * then run the workers as root rather than serve nothing.
+ */
+function workerUser(workspace: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  return traversableByOthers(workspace) ? undefined : 'root';
 }
 
 /** Claims the ports in order, making sure `0` never hands out the same free port twice. */
@@ -150,6 +172,7 @@ export async function startNginxOrigin(
         pidPath: join(nginxDir, 'nginx.pid'),
         tempDir: processes.subdir('nginx/tmp'),
         workerProcesses: 1,
+        ...(workerUser(root) ? { user: workerUser(root) as string } : {}),
       }),
     );
 
