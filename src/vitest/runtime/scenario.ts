@@ -56,6 +56,46 @@ function forUser(error: Error): Error {
   return error;
 }
 
+/*
+ * Ctrl-C / SIGTERM: `vitest run` exits at once on SIGINT and the worker gets the signal too.
+ * While a scenario runs, the worker holds the signal, interrupts the run (viewers and origin
+ * stop, the report is written with verdict `interrupted`), then dies of the same signal.
+ * A second signal kills it at once; the system watchdog still reaps every owned process.
+ */
+const interruptions = new Set<AbortController>();
+const pendingRuns = new Set<Promise<unknown>>();
+let signalled = false;
+
+function onInterruptSignal(signal: NodeJS.Signals): void {
+  if (signalled || interruptions.size === 0) {
+    uninstallSignalHandlers();
+    process.kill(process.pid, signal);
+    return;
+  }
+  signalled = true;
+  const reason = new Error(signal === 'SIGINT' ? 'Ctrl-C (SIGINT)' : signal);
+  for (const controller of interruptions) controller.abort(reason);
+  void Promise.allSettled([...pendingRuns]).then(() => {
+    uninstallSignalHandlers();
+    process.kill(process.pid, signal);
+  });
+}
+
+let installed = false;
+function installSignalHandlers(): void {
+  if (installed) return;
+  installed = true;
+  process.on('SIGINT', onInterruptSignal);
+  process.on('SIGTERM', onInterruptSignal);
+}
+
+function uninstallSignalHandlers(): void {
+  if (!installed) return;
+  installed = false;
+  process.off('SIGINT', onInterruptSignal);
+  process.off('SIGTERM', onInterruptSignal);
+}
+
 function defaultTimeoutMs(name: string, spec: ScenarioSpec, fallbackOrigin: OriginSpecInput): number {
   try {
     return suggestedTimeoutMs(
@@ -82,16 +122,28 @@ async function runScenarioTest(
     name: spec.name ?? name,
     origin: (spec.origin ?? fileOrigin?.spec) as OriginSpecInput,
   };
+  const interruption = new AbortController();
   const runOptions: RunScenarioOptions = {
-    signal,
+    signal: AbortSignal.any([signal, interruption.signal]),
     reportDir: provided.reportDir,
     testPath: { fileStem: fileStemOf(filePath), testSlug: slugify(testName) },
     source: { file: relative(provided.root, filePath), test: testName },
-    ...(provided.progress ? { log: (line: string) => console.log(line) } : {}),
+    // After a signal the main process may be gone: logging through it would fail.
+    ...(provided.progress ? { log: (line: string) => signalled || console.log(line) } : {}),
     ...(fileOrigin && !spec.origin ? { origin: fileOrigin.origin } : {}),
     ...(options.actions ? { actions: options.actions } : {}),
   };
+  installSignalHandlers();
+  interruptions.add(interruption);
   const pending = runScenario(input, runOptions);
+  pendingRuns.add(pending);
+  void pending
+    .catch(() => undefined)
+    .finally(() => {
+      pendingRuns.delete(pending);
+      interruptions.delete(interruption);
+      if (interruptions.size === 0 && !signalled) uninstallSignalHandlers();
+    });
   const remember = (run: RunResult) => {
     (task.meta as Record<string, unknown>).hlsSwarm = {
       scenario: input.name,
