@@ -7,20 +7,27 @@ import { SwarmStartError } from './runtime/errors.js';
  * Checks before any viewer starts: ffmpeg is there (and which one), and the process may open
  * enough files and start enough processes for the swarm.
  *
- * Raising the open-files limit: Node has no setrlimit(), but prlimit(2) may change the limits
- * of another process of the same user, and `prlimit --pid <our pid>` does just that for this
- * Node process. Every ffmpeg forked afterwards inherits the raised limit, so one call covers
- * Node (two pipes per viewer) and all viewers — no `sh -c 'ulimit -n …; exec ffmpeg'` wrapper
- * per client (an extra exec per spawn). The soft limit can be raised up to the hard limit by
- * anyone; the hard limit only with CAP_SYS_RESOURCE (root). Otherwise the error says the fix.
+ * Open files: RLIMIT_NOFILE is per process. Node holds 2 descriptors per viewer (the stderr and
+ * fd-3 pipes; measured), and each ffmpeg has its own table (at most 9 descriptors measured), so
+ * what can run out is Node's table. The budget recommended for a swarm is clients × 20 + 100
+ * (the reference tool's rule); below that we try to raise the limit, and refuse only below
+ * what is really needed (clients × 4 + 100, twice the measured use).
+ *
+ * Raising: Node has no setrlimit(), but prlimit(2) may change the limits of another process of
+ * the same user, and `prlimit --pid <our pid>` does just that for this Node process; every ffmpeg
+ * forked afterwards inherits the new limit, so one call covers Node and all viewers — no
+ * `sh -c 'ulimit -n …; exec ffmpeg'` wrapper (an extra exec per spawn). Node already lifts its
+ * soft limit to the hard one at start-up, so in practice this is about the hard limit, which
+ * needs CAP_SYS_RESOURCE (root outside a restricted container). Otherwise the message says the fix.
  */
 
-/** File descriptors budgeted per viewer (sockets, pipes, the demuxer's files) plus headroom. */
+/** Descriptors budgeted per viewer (the reference tool's rule) plus headroom. */
 export const OPEN_FILES_PER_CLIENT = 20;
 export const OPEN_FILES_BASE = 100;
+/** Descriptors Node really needs per viewer: 2 pipes measured, doubled. */
+export const OPEN_FILES_NEEDED_PER_CLIENT = 4;
 /** Threads budgeted per ffmpeg viewer; RLIMIT_NPROC counts threads. Measured here: 1 (-c copy -f null); 2 for headroom. */
 export const THREADS_PER_CLIENT = 2;
-
 export interface ResourceLimit {
   soft: number;
   hard: number;
@@ -28,7 +35,7 @@ export interface ResourceLimit {
 
 export interface PreflightReport {
   ffmpeg: { path: string; version: string };
-  openFiles: ResourceLimit & { required: number; raisedFrom?: number };
+  openFiles: ResourceLimit & { recommended: number; required: number; raisedFrom?: number };
   processes: ResourceLimit & { required: number; inUse: number; enforced: boolean; raisedFrom?: number };
   /** One line per check, for `--check` and logs. */
   lines: string[];
@@ -118,27 +125,32 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   lines.push(`ffmpeg: ${ffmpegPath} (version ${version})`);
 
   // Open files.
-  const requiredFiles = options.clients * OPEN_FILES_PER_CLIENT + OPEN_FILES_BASE;
+  const recommendedFiles = options.clients * OPEN_FILES_PER_CLIENT + OPEN_FILES_BASE;
+  const requiredFiles = options.clients * OPEN_FILES_NEEDED_PER_CLIENT + OPEN_FILES_BASE;
   let files = readLimit('Max open files');
   let filesRaisedFrom: number | undefined;
-  if (files.soft < requiredFiles && !options.dryRun) {
+  if (files.soft < recommendedFiles && !options.dryRun) {
     const before = files.soft;
-    if (raiseLimit('nofile', requiredFiles, files)) {
+    if (raiseLimit('nofile', recommendedFiles, files)) {
       files = readLimit('Max open files');
-      if (files.soft >= requiredFiles) filesRaisedFrom = before;
+      if (files.soft > before) filesRaisedFrom = before;
     }
   }
   if (files.soft < requiredFiles) {
     throw new SwarmStartError(
-      `Open-files limit too low: ${options.clients} viewers need ${requiredFiles} (${OPEN_FILES_PER_CLIENT} per viewer + ${OPEN_FILES_BASE}); ` +
-        `this process has soft ${formatLimit(files.soft)}, hard ${formatLimit(files.hard)}, and could not raise it. ` +
-        `Fix: run 'ulimit -n ${requiredFiles}' in the shell first (as root, or after raising 'nofile' in /etc/security/limits.conf), or use fewer --clients.`,
-      { limit: 'nofile', required: requiredFiles, ...files },
+      `Open-files limit too low: ${options.clients} viewers need at least ${requiredFiles} descriptors in this process ` +
+        `(${recommendedFiles} recommended: ${OPEN_FILES_PER_CLIENT} per viewer + ${OPEN_FILES_BASE}); ` +
+        `it has soft ${formatLimit(files.soft)}, hard ${formatLimit(files.hard)}, and could not raise it. ` +
+        `Fix: run 'ulimit -n ${recommendedFiles}' in the shell first (as root, or after raising 'nofile' in /etc/security/limits.conf), or use fewer --clients.`,
+      { limit: 'nofile', required: requiredFiles, recommended: recommendedFiles, ...files },
     );
   }
   lines.push(
-    `open files: soft ${formatLimit(files.soft)} / hard ${formatLimit(files.hard)}, need ${requiredFiles}` +
-      (filesRaisedFrom !== undefined ? ` (raised from ${filesRaisedFrom} with prlimit)` : ''),
+    `open files: soft ${formatLimit(files.soft)} / hard ${formatLimit(files.hard)}, recommended ${recommendedFiles}` +
+      (filesRaisedFrom !== undefined ? ` (raised from ${filesRaisedFrom} with prlimit)` : '') +
+      (files.soft < recommendedFiles
+        ? `; below the recommendation but above the ${requiredFiles} really needed (2 pipes per viewer in Node)`
+        : ''),
   );
 
   // Processes (threads) of this user. Root is not held to RLIMIT_NPROC.
@@ -171,7 +183,12 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
 
   return {
     ffmpeg: { path: ffmpegPath, version },
-    openFiles: { ...files, required: requiredFiles, raisedFrom: filesRaisedFrom },
+    openFiles: {
+      ...files,
+      recommended: recommendedFiles,
+      required: requiredFiles,
+      raisedFrom: filesRaisedFrom,
+    },
     processes: { ...tasks, required: requiredTasks, inUse, enforced, raisedFrom: tasksRaisedFrom },
     lines,
   };

@@ -123,4 +123,39 @@ describe('hls-swarm run exit codes', () => {
     expect(stderr).toContain('not a loopback address');
     expect(stderr).toContain('--allow-remote');
   });
+
+  it('preflight checks the open-files limit: a note below the recommendation, an error below the need', async () => {
+    // Node lifts its soft limit to the hard one at start-up, so the test lowers the hard limit.
+    // 100 viewers: 2100 recommended, 500 needed; 10000 viewers: 40100 needed. Raising a hard
+    // limit needs CAP_SYS_RESOURCE, which a container's root may lack: both outcomes are accepted
+    // for the first case, the second must be refused either way (no host gives 40100 here).
+    const script = fileURLToPath(new URL('./test/preflight-limits.ts', import.meta.url));
+    const child = spawnOwned(
+      'prlimit',
+      ['--nofile=1024:1024', process.execPath, '--import', 'tsx', script, '100'],
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        timeout: 60_000,
+      },
+    );
+    const result = await child.subprocess;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const outcome = JSON.parse(String(result.stdout).trim()) as {
+      openFiles: { soft: number; hard: number; recommended: number; required: number; raisedFrom?: number };
+      lines: string[];
+      refused?: string;
+    };
+    expect(outcome.openFiles).toMatchObject({ recommended: 2100, required: 500 });
+    if (outcome.openFiles.raisedFrom === undefined) {
+      expect(outcome.openFiles.soft).toBe(1024);
+      expect(outcome.lines.join('\n')).toContain('below the recommendation but above the 500 really needed');
+    } else {
+      expect(outcome.openFiles.soft).toBeGreaterThanOrEqual(2100);
+    }
+    expect(outcome.refused).toContain(
+      'SwarmStartError: Open-files limit too low: 10000 viewers need at least 40100',
+    );
+    expect(outcome.refused).toContain('ulimit -n 200100');
+  });
 });
