@@ -107,4 +107,21 @@ describe('swarm against a live origin', () => {
       expect(liveFfmpeg(starts.map((start) => start.pid))).toEqual([]);
     }
   });
+
+  it('an aborted signal stops the viewers and resolves done early', async () => {
+    const controller = new AbortController();
+    const spec = swarmSchema.parse({ clients: 2, rampRate: 10, duration: '5m', metricsPort: 0 });
+    const swarm = await startSwarm({ url: origin.streamUrl, spec, signal: controller.signal });
+    const pids: number[] = [];
+    swarm.on('clientStarted', (event) => pids.push(event.pid));
+    expect(await waitUntil(() => pids.length === 2, 5000)).toBe(true);
+    const abortedAtMs = Date.now();
+    controller.abort();
+    const snapshot = await swarm.done;
+    // SIGTERM → ffmpeg exits at once; far less than the 5 min duration or the 3 s grace.
+    expect(Date.now() - abortedAtMs).toBeLessThan(5000);
+    expect(snapshot.clientsActive).toBe(0);
+    expect(snapshot.exitCategories).toEqual({ clean: 2 });
+    expect(liveFfmpeg(pids)).toEqual([]);
+  });
 });
