@@ -194,6 +194,13 @@ describe('container origin', () => {
     expect(await ourContainers()).toEqual([]);
   });
 
+  it('an aborted start removes its container', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('test interrupts the start')), 500);
+    await expect(startOrigin(spec(), { signal: controller.signal })).rejects.toThrow(/aborted/);
+    expect(await ourContainers()).toEqual([]);
+  });
+
   it('if Node is SIGKILLed, the watchdog removes the container', async () => {
     const script = fileURLToPath(new URL('./test/start-and-die.ts', import.meta.url));
     const owner = spawn(process.execPath, ['--import', 'tsx', script], {

@@ -206,6 +206,14 @@ export async function startContainerOrigin(
     };
 
     const wait = new OriginReadyWait(async (boundPorts, timeoutMs) => {
+      // Aborted while the image was checked or the container created: fail now (testcontainers
+      // then stops and removes the container) rather than after waiting for readiness.
+      if (options.signal?.aborted) {
+        throw new OriginStartError('container origin: start was aborted', {
+          kind: 'container',
+          part: 'abort',
+        });
+      }
       const urls = urlsFor(boundPorts);
       await waitForAll(
         [
