@@ -1,6 +1,6 @@
 /*
  * How many ffmpeg trace-log lines per second ClientOutputParser handles on this machine, fed
- * the recorded healthy-viewer log (fixtures/ffmpeg/python-healthy-trace.log) over and over in
+ * the recorded healthy-viewer log (fixtures/ffmpeg/python-healthy-trace.stderr) over and over in
  * 64 KiB chunks, as the runtime reads stderr. Run: node --import tsx bench/parse-throughput.ts
  * lines/s ÷ (the fixture's lines per second of viewing) is roughly how many trace-level viewers
  * one core can parse.
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { ClientOutputParser } from '../src/swarm/parse/index.js';
 
-const rows = readFileSync(new URL('../fixtures/ffmpeg/python-healthy-trace.log', import.meta.url), 'utf8')
+const rows = readFileSync(new URL('../fixtures/ffmpeg/python-healthy-trace.stderr', import.meta.url), 'utf8')
   .split('\n')
   .filter((row) => row.includes('\t'));
 const source = rows.map((row) => row.slice(row.indexOf('\t') + 1));

@@ -18,7 +18,7 @@ interface AccessEntry {
 
 const link = JSON.parse(readFixture('throttled-link.json')) as { rate: string; burst: string };
 const rateBitsPerSecond = Number.parseFloat(link.rate) * (/mbit/i.test(link.rate) ? 1e6 : 1e3);
-const access = readFixture('throttled-nginx-access.json.log')
+const access = readFixture('throttled-nginx-access.jsonl')
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as AccessEntry);

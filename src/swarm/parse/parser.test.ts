@@ -6,14 +6,14 @@ import { eventsOf, readFixture, replay, requestsOf, stampedLines } from './test/
 
 /** Values of a `[…] Statistics: N bytes read` line: what a closed connection really read (independent of our parse). */
 function statisticsBytes(name: string): number[] {
-  return stampedLines(`${name}.log`).flatMap(({ line }) => {
+  return stampedLines(`${name}.stderr`).flatMap(({ line }) => {
     const match = /Statistics: (\d+) bytes read/.exec(line);
     return match ? [Number(match[1])] : [];
   });
 }
 
 function countLines(name: string, pattern: RegExp): number {
-  return stampedLines(`${name}.log`).filter(({ line }) => pattern.test(line)).length;
+  return stampedLines(`${name}.stderr`).filter(({ line }) => pattern.test(line)).length;
 }
 
 const pathOf = (url: string) => new URL(url).pathname;
@@ -103,7 +103,7 @@ describe('ClientOutputParser over a healthy live stream (python http.server, tra
     expect([...kinds].sort()).toEqual(['media_sequence', 'progress', 'request']);
     expect(parser.openRequests).toBe(0);
     expect(parser.droppedLines).toBe(0);
-    expect(parser.lines).toBe(stampedLines(`${name}.log`).length);
+    expect(parser.lines).toBe(stampedLines(`${name}.stderr`).length);
   });
 });
 
@@ -111,7 +111,7 @@ describe('ClientOutputParser over nginx (keep-alive, 206 answers)', () => {
   const name = 'nginx-healthy-trace';
   const { events, parser } = replay(name);
   const records = requestsOf(events);
-  const access = readFixture('nginx-healthy-access.json.log')
+  const access = readFixture('nginx-healthy-access.jsonl')
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as { request: string; status: number; body_bytes_sent: number });
@@ -184,7 +184,7 @@ describe('ClientOutputParser over failures', () => {
 
     const progress = eventsOf(events, 'progress');
     const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
-    tracker.start(stampedLines(`${name}.log`)[0]!.atMs);
+    tracker.start(stampedLines(`${name}.stderr`)[0]!.atMs);
     const samples = progress.flatMap((p) => tracker.progress(p.atMs, p.outTimeUs) ?? []);
     expect(samples.some((s) => s.stalled)).toBe(true);
     expect(samples.some((s) => !s.stalled)).toBe(true);
@@ -239,7 +239,7 @@ describe('ClientOutputParser at verbose level', () => {
   it('sees segment requests only (HLS request lines), detected without being told', () => {
     // The trace recording, keeping the lines ffmpeg prints at -loglevel verbose.
     const name = 'python-healthy-trace';
-    const verbose = stampedLines(`${name}.log`).filter(({ line }) =>
+    const verbose = stampedLines(`${name}.stderr`).filter(({ line }) =>
       /^(\[[^\]]+ @ [^\]]+\] )?\[(verbose|info|warning|error|fatal)\]/.test(line),
     );
     const events: ClientOutputEvent[] = [];
@@ -255,7 +255,7 @@ describe('ClientOutputParser at verbose level', () => {
 
 describe('ClientOutputParser robustness', () => {
   const name = 'python-healthy-trace';
-  const text = stampedLines(`${name}.log`)
+  const text = stampedLines(`${name}.stderr`)
     .map(({ line }) => `${line}\n`)
     .join('');
 
@@ -328,7 +328,7 @@ describe('ClientOutputParser robustness', () => {
       const d = new Date(ms);
       return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
     };
-    const stamped = stampedLines(`${name}.log`);
+    const stamped = stampedLines(`${name}.stderr`);
     const expected = requestsOf(replay(name).events).filter((r) => r.ttfbSeconds !== undefined);
     const { events } = parseWhole((p) => {
       for (const { atMs, line } of stamped) {

@@ -151,6 +151,8 @@ export class ClientOutputParser {
   private requestBlock: OpenRequest | undefined;
   private progress: Record<string, string> = {};
   private ended = false;
+  /** A keep-alive-closed response waiting for the lines that follow its connection's reuse. */
+  private held: { record: RequestRecord; statisticsBytes?: number } | undefined;
   /** URL of the last connection attempt that failed (what a "Will reconnect" retries). */
   private lastFailedUrl: string | undefined;
 
@@ -209,6 +211,7 @@ export class ClientOutputParser {
     this.progressRest = '';
     if (logTail && !this.discardingLogLine) this.safeLine(logTail, atMs);
     if (progressTail && !this.discardingProgressLine) this.safeProgressLine(progressTail, atMs);
+    this.releaseHeld();
     this.closeManifestsAwaitingEnd(atMs);
     for (const request of [...this.open.values()]) {
       // Still open at exit. Read to its end if its data stopped a while before the end (at the live
@@ -322,6 +325,7 @@ export class ClientOutputParser {
     }
     const level = at === -1 ? inside : '';
     const message = rest.startsWith(' ') ? rest.slice(1) : rest;
+    if (this.held && this.heldLine(tag, message)) return;
 
     if (tag === 'http' || tag === 'https') {
       this.closeManifestsAwaitingEnd(atMs, ctx);
@@ -389,6 +393,7 @@ export class ClientOutputParser {
    * ahead by http_multiple, or after it) is now being read.
    */
   private demuxerLine(line: string, atMs: number): void {
+    if (this.held) this.releaseHeld();
     if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
     const close = line.indexOf(']', 10);
     if (close === -1) return;
@@ -556,6 +561,21 @@ export class ClientOutputParser {
       );
       return;
     }
+    if (message.startsWith('keepalive request failed')) {
+      // "keepalive request failed for '<u>' with error: '<e>' when opening url, retrying with new connection"
+      const match = /^keepalive request failed for '(.*)' with error: '(.*)'/.exec(message);
+      const url = match?.[1];
+      const timedOut = /timed out/i.test(match?.[2] ?? message);
+      // The request sent on the stale connection got no answer; ffmpeg retries on a new one.
+      for (const request of this.open.values()) {
+        if (request.url === url && !request.headersDone) {
+          this.fail(request, timedOut ? 'timeout' : 'other', atMs);
+          break;
+        }
+      }
+      if (timedOut) this.emit(url === undefined ? { type: 'timeout', atMs } : { type: 'timeout', atMs, url });
+      return;
+    }
     if (/timed out/i.test(message)) this.emit({ type: 'timeout', atMs });
   }
 
@@ -687,8 +707,10 @@ export class ClientOutputParser {
     }
     const previous = this.open.get(ctx);
     if (previous) {
-      // Keep-alive: a new request on this connection means the previous response was read.
-      if (previous.headersDone) this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
+      // Keep-alive: a new request on this connection means ffmpeg is done with the previous
+      // response. It is held for the next lines, which say whether it was whole (see heldLine).
+      if (previous.headersDone)
+        this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs, true);
       else this.fail(previous, 'other', atMs);
     }
     const pending = this.takePendingStart(path, atMs);
@@ -739,7 +761,7 @@ export class ClientOutputParser {
     this.manifestsAwaitingEnd = still;
   }
 
-  private finish(request: OpenRequest, endMs: number): void {
+  private finish(request: OpenRequest, endMs: number, hold = false): void {
     if (this.open.get(request.ctx) !== request) return;
     this.forget(request);
     const record: RequestRecord = {
@@ -760,7 +782,45 @@ export class ClientOutputParser {
       record.ok = false;
       record.error = 'other';
     }
-    this.emit({ type: 'request', record });
+    if (hold) this.held = { record };
+    else this.emit({ type: 'request', record });
+  }
+
+  /** Emits the held record (see `held`), as it is. */
+  private releaseHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    this.emit({ type: 'request', record: held.record });
+  }
+
+  /**
+   * Lines right after a keep-alive reuse that say the previous response was not whole:
+   * `[AVIOContext] Statistics: N bytes read` (the old connection closed) and then
+   * `keepalive request failed … 'Connection timed out'` (it was stuck: -rw_timeout ended a body
+   * the origin stopped sending). Returns true when the line was consumed.
+   */
+  private heldLine(tag: string, message: string): boolean {
+    const held = this.held;
+    if (!held) return false;
+    if (tag === 'AVIOContext' && held.statisticsBytes === undefined) {
+      const match = /^Statistics: (\d+) bytes read/.exec(message);
+      if (match) {
+        held.statisticsBytes = Number(match[1]);
+        return true;
+      }
+    }
+    if (tag === 'hls' && message.startsWith('keepalive request failed') && /timed out/i.test(message)) {
+      const { record, statisticsBytes } = held;
+      record.ok = false;
+      record.error = 'timeout';
+      // The closed connection's total (cumulative over its requests): a bound only when smaller.
+      if (statisticsBytes !== undefined && record.bytes !== undefined && statisticsBytes < record.bytes) {
+        record.bytes = statisticsBytes;
+      }
+    }
+    this.releaseHeld();
+    return false;
   }
 
   private forget(request: OpenRequest): void {

@@ -36,11 +36,11 @@ export interface Replay {
   endMs: number;
 }
 
-/** Feeds a recording (`<name>.log` and `<name>.progress`) through a parser, as the runtime would. */
+/** Feeds a recording (`<name>.stderr` and `<name>.progress`) through a parser, as the runtime would. */
 export function replay(name: string, options: ClientOutputParserOptions = {}, clientId = 0): Replay {
   const events: ClientOutputEvent[] = [];
   const parser = new ClientOutputParser(clientId, (event) => events.push(event), options);
-  const log = stampedLines(`${name}.log`);
+  const log = stampedLines(`${name}.stderr`);
   const progress = stampedLines(`${name}.progress`);
   // Interleave both streams by arrival time, as they reach the runtime.
   let i = 0;
