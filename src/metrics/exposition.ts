@@ -53,10 +53,15 @@ export class ExpositionParseError extends Error {
 }
 
 const TYPES = new Set<ExpositionType>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
-const METRIC_NAME_START = /[a-zA-Z_:]/;
-const METRIC_NAME_CHAR = /[a-zA-Z0-9_:]/;
-const LABEL_NAME_START = /[a-zA-Z_]/;
-const LABEL_NAME_CHAR = /[a-zA-Z0-9_]/;
+// Sticky (y) regexes match at lastIndex only: the scanner moves through a line without copies.
+const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
+const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
+const PLAIN_LABEL_TEXT = /[^"\\]*/y;
+
+function matchAt(re: RegExp, line: string, pos: number): number {
+  re.lastIndex = pos;
+  return re.test(line) ? re.lastIndex : pos;
+}
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+)$/;
 const SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created'] as const;
 
@@ -140,9 +145,9 @@ export function parseExposition(text: string): ParsedExposition {
     }
 
     // metric name
-    if (!METRIC_NAME_START.test(line[pos] ?? '')) fail('expected a metric name', pos + 1);
     const nameStart = pos;
-    while (pos < line.length && METRIC_NAME_CHAR.test(line[pos] as string)) pos++;
+    pos = matchAt(METRIC_NAME, line, pos);
+    if (pos === nameStart) fail('expected a metric name', pos + 1);
     const name = line.slice(nameStart, pos);
 
     // labels
@@ -158,9 +163,9 @@ export function parseExposition(text: string): ParsedExposition {
           pos++;
           break;
         }
-        if (!LABEL_NAME_START.test(line[pos] ?? '')) fail('expected a label name or }', pos + 1);
         const labelStart = pos;
-        while (pos < line.length && LABEL_NAME_CHAR.test(line[pos] as string)) pos++;
+        pos = matchAt(LABEL_NAME, line, pos);
+        if (pos === labelStart) fail('expected a label name or }', pos + 1);
         const labelName = line.slice(labelStart, pos);
         while (isSpace(line[pos])) pos++;
         if (line[pos] !== '=') fail(`expected = after label ${labelName}`, pos + 1);
@@ -170,6 +175,9 @@ export function parseExposition(text: string): ParsedExposition {
         pos++;
         let value = '';
         for (;;) {
+          const plainEnd = matchAt(PLAIN_LABEL_TEXT, line, pos);
+          value += line.slice(pos, plainEnd);
+          pos = plainEnd;
           const ch = line[pos];
           if (ch === undefined) fail(`unterminated value of label ${labelName}`, pos + 1);
           if (ch === '"') {
