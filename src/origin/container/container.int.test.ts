@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerOriginSchema } from '../../config/index.js';
-import { type OwnedProcess, spawnOwned } from '../../system/index.js';
+import { containerOriginSchema, swarmSchema } from '../../config/index.js';
+import { type SwarmHandle, startSwarm } from '../../swarm/index.js';
 import { startOrigin } from '../registry.js';
 import type { RunningOrigin } from '../types.js';
 import { findSamples } from '../wait/index.js';
@@ -15,7 +15,7 @@ import { ensureOfflineBaseImage, provideDockerEngine, type TestDockerEngine } fr
 
 /*
  * Boots the container origin through the driver on a real engine (a private dockerd without a
- * bridge when none answers: host networking), plays it with 2 ffmpeg viewers for 20 s, reads both
+ * bridge when none answers: host networking), plays it with a 2-viewer swarm for 20 s, reads both
  * exporters, stops it and checks that no container, dockerd, containerd or shim of ours is left.
  * Timings are printed (cold: empty engine; warm: cached data root with the images).
  */
@@ -24,7 +24,17 @@ const VIEW_SECONDS = 20;
 const timings: Record<string, number> = {};
 let engine: TestDockerEngine | undefined;
 const origins: RunningOrigin[] = [];
-const viewers: OwnedProcess[] = [];
+const swarms: SwarmHandle[] = [];
+const viewerPids: number[] = [];
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 async function getText(url: string): Promise<{ status: number; body: string }> {
   const response = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
@@ -55,7 +65,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const viewer of viewers) await viewer.stop(2000);
+  for (const swarm of swarms) await swarm.stop();
   for (const origin of origins) await origin.stop();
   const leftover = engine ? await ourContainers().catch(() => []) : [];
   // On our own dockerd, `docker ps -a` must be empty, whatever the labels.
@@ -72,7 +82,7 @@ afterAll(async () => {
   expect(leftover).toEqual([]);
   expect(all).toEqual([]);
   expect(engine?.leftoverPids() ?? []).toEqual([]);
-  expect(viewers.filter((viewer) => viewer.running)).toEqual([]);
+  expect(viewerPids.filter(alive)).toEqual([]);
 }, 120_000);
 
 describe('container origin', () => {
@@ -90,46 +100,23 @@ describe('container origin', () => {
     const [id] = await ourContainers();
     expect(id).toBeDefined();
 
-    // 2 viewers, as the swarm runs them: copy the stream, decode nothing.
-    const segmentsSeen = [new Set<string>(), new Set<string>()];
-    for (const [index, seen] of segmentsSeen.entries()) {
-      const viewer = spawnOwned(
-        'ffmpeg',
-        [
-          '-hide_banner',
-          '-nostdin',
-          '-loglevel',
-          'repeat+level+verbose',
-          '-i',
-          origin.streamUrl,
-          '-c',
-          'copy',
-          '-f',
-          'null',
-          '-',
-        ],
-        { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false },
-      );
-      viewers.push(viewer);
-      let pending = '';
-      viewer.subprocess.stderr?.on('data', (chunk: Buffer) => {
-        pending += chunk.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          const match = /Opening '([^']+\.ts)' for reading/.exec(line);
-          if (match) seen.add(match[1] as string);
-        }
-      });
-      expect(viewer.running, `viewer ${index} started`).toBe(true);
-    }
-    await sleep(VIEW_SECONDS * 1000);
-    for (const [index, viewer] of viewers.entries()) {
-      expect(viewer.running, `viewer ${index} still playing after ${VIEW_SECONDS} s`).toBe(true);
-    }
-
-    // tiny = 2 s segments: 20 s of live play is ~10 new segments plus the 3 it starts behind.
-    for (const seen of segmentsSeen) expect(seen.size).toBeGreaterThanOrEqual(6);
+    // 2 viewers for 20 s through the real swarm (ffmpeg -c copy -f null -, trace log parsed).
+    const swarm = await startSwarm({
+      url: origin.streamUrl,
+      spec: swarmSchema.parse({ clients: 2, rampRate: 4, duration: `${VIEW_SECONDS}s`, metricsPort: 0 }),
+    });
+    swarms.push(swarm);
+    swarm.on('clientStarted', (event) => viewerPids.push(event.pid));
+    const snapshot = await swarm.done;
+    expect(snapshot.clientsStarted).toBe(2);
+    expect(snapshot.restarts).toBe(0);
+    // tiny = 2 s segments: 20 s of live play is ~10 new segments per viewer plus the ones it starts behind.
+    expect(snapshot.requests.segment.ok).toBeGreaterThanOrEqual(12);
+    expect(snapshot.requests.segment.failed).toBe(0);
+    expect(snapshot.requests.segment.bytes).toBeGreaterThan(0);
+    expect(snapshot.requests.manifest.ok).toBeGreaterThanOrEqual(4);
+    expect(viewerPids).toHaveLength(2);
+    expect(viewerPids.filter(alive)).toEqual([]);
 
     const nginxMetrics = await getText(origin.exporters.nginx as string);
     expect(nginxMetrics.status).toBe(200);
@@ -154,7 +141,6 @@ describe('container origin', () => {
     expect(segmentRequests.length).toBeGreaterThanOrEqual(12);
     expect(segmentRequests.every((entry) => entry.status === 200 || entry.status === 206)).toBe(true);
 
-    for (const viewer of viewers) await viewer.stop(2000);
     expect(origin.status().healthy).toBe(true);
 
     const stopStartedMs = Date.now();
