@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../../config/index.js';
 import { OriginStartError, type RunningOrigin, startOrigin } from '../index.js';
+import { groupMembers, listeningPorts } from '../test/leftovers.js';
 import { isLoopbackHost } from './index.js';
 
 describe('external origin', () => {
@@ -66,6 +67,13 @@ describe('external origin', () => {
     expect((error as Error).message).toContain(`playlist ${missing}`);
     expect((error as Error).message).toContain('HTTP 404');
     expect((error as Error).message).toContain('not ready after 1.5 s');
+  });
+
+  it('stopping the python origin behind it leaves no process and no listener', async () => {
+    const pids = python.status().processes.map((entry) => entry.pid as number);
+    await python.stop();
+    expect(groupMembers(pids)).toEqual([]);
+    expect(await listeningPorts([python.ports?.http as number])).toEqual([]);
   });
 
   it('knows what loopback is', () => {
