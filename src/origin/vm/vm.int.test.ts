@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { startSwarm } from '../../swarm/index.js';
-import { PortInUseError } from '../../system/index.js';
+import { findFreePort, isPortListening, PortInUseError } from '../../system/index.js';
 import { OriginStartError } from '../errors.js';
 import type { RunningOrigin } from '../types.js';
 import { findSamples } from '../wait/index.js';
@@ -92,13 +93,13 @@ describe('vm origin (Debian guest under QEMU)', () => {
   it('a guest that never becomes healthy fails at readyTimeout with the console tail, and QEMU is gone', async () => {
     const started = Date.now();
     // A bogus init (the last init= wins): cat waits on the console forever, so nothing ever serves.
-    const attempt = startVmOrigin(vmSpec({ image: imageFiles(), accel: 'tcg', readyTimeout: '30s' }), {
+    const attempt = startVmOrigin(vmSpec({ image: imageFiles(), accel: 'tcg', readyTimeout: '20s' }), {
       extraKernelArgs: ['init=/usr/bin/cat'],
     });
     const error = await attempt.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OriginStartError);
     const message = (error as Error).message;
-    expect(message).toMatch(/vm origin: not ready after 30 s/);
+    expect(message).toMatch(/vm origin: not ready after 20 s/);
     expect(message).toMatch(/HTTP http:\/\/127\.0\.0\.1:\d+\/health/);
     // The console tail: firmware, kernel and initramfs lines, but no init of ours.
     expect(message).toMatch(/--- last lines of .*console\.log ---\n(?!\(empty\))/);
@@ -106,6 +107,35 @@ describe('vm origin (Debian guest under QEMU)', () => {
     expect(Date.now() - started).toBeLessThan(90_000);
     expect(ourQemuPids()).toEqual([]);
   }, 120_000);
+
+  it('no QEMU survives its Node process being SIGKILLed (within 5 s): ports and workspace freed', async () => {
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const script = fileURLToPath(new URL('./test/boot-and-hold.ts', import.meta.url));
+    const owner: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', script, JSON.stringify(imageFiles()), JSON.stringify(ports)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const line = await new Promise<string>((resolve, reject) => {
+      let buffer = '';
+      owner.stdout?.on('data', (data: Buffer) => {
+        buffer += data.toString();
+        if (buffer.includes('\n')) resolve(buffer.slice(0, buffer.indexOf('\n')));
+      });
+      owner.once('exit', (code) => reject(new Error(`VM owner exited early (code ${code})`)));
+    });
+    const started = JSON.parse(line) as { qemuPid: number; ports: number[]; workspace: string };
+    expect(alive(started.qemuPid)).toBe(true);
+    expect(existsSync(started.workspace)).toBe(true);
+    owner.kill('SIGKILL');
+    const killedAt = Date.now();
+    while (Date.now() - killedAt < 5000 && (alive(started.qemuPid) || existsSync(started.workspace))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(alive(started.qemuPid)).toBe(false);
+    expect(existsSync(started.workspace)).toBe(false);
+    for (const port of started.ports) expect(await isPortListening(port)).toBe(false);
+  }, 90_000);
 
   describe('booted', () => {
     let origin: RunningOrigin;
