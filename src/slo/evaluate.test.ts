@@ -90,7 +90,11 @@ describe('windows and missing data', () => {
   it('fails a threshold on a metric that does not exist, saying so', () => {
     const result = evaluateOne(new MetricStore(), 'segment_ttfb', 'p(95)<1');
     expect(result).toMatchObject({ ok: false, observed: null });
-    expect(result.message).toMatch(/metric "segment_ttfb" does not exist in this run/);
+    expect(result.message).toMatch(
+      /metric "segment_ttfb" does not exist in this run \(no swarm was attached to the sampler\)/,
+    );
+    const log = evaluateOne(new MetricStore(), 'nginx_request_time', 'p(95)<1');
+    expect(log.message).toMatch(/the origin gave no JSON access log/);
   });
 
   it('fails a threshold whose window has no samples', () => {

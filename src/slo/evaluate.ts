@@ -1,4 +1,6 @@
 import {
+  catalogueEntry,
+  type MetricSource,
   type MetricStore,
   type MetricType,
   maximum,
@@ -133,6 +135,18 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
   }
 }
 
+const MISSING_SOURCE: Record<MetricSource, string> = {
+  swarm: 'no swarm was attached to the sampler',
+  nginx: 'nothing scraped an nginx-exporter: the origin offered none',
+  'nginx-access-log': 'the origin gave no JSON access log; the nginx and vm origins write one',
+  node: 'nothing scraped a node-exporter: the origin offered none',
+};
+
+function whyMissing(name: string): string {
+  const entry = catalogueEntry(name);
+  return entry ? MISSING_SOURCE[entry.source] : 'no scrape target exposed it and nothing recorded it';
+}
+
 /** Observes one threshold over [fromMs, toMs]. */
 export function observeWindow(
   threshold: CompiledThreshold,
@@ -143,7 +157,7 @@ export function observeWindow(
   if (!store.has(threshold.metricName))
     return {
       kind: 'missing',
-      reason: `metric ${JSON.stringify(threshold.metricName)} does not exist in this run (nothing recorded or scraped it)`,
+      reason: `metric ${JSON.stringify(threshold.metricName)} does not exist in this run (${whyMissing(threshold.metricName)})`,
       samples: 0,
     };
   const data = store.window(threshold.metricName, threshold.labels, fromMs, toMs);
