@@ -11,8 +11,13 @@ function applyConfigHook(config: Config, options?: Parameters<typeof hlsSwarm>[0
   return config;
 }
 
+function testOf(config: Config): Record<string, unknown> {
+  if (!config.test) throw new Error('the hook left no test config');
+  return config.test;
+}
+
 const projectNames = (config: Config) =>
-  (config.test?.projects as Array<{ test: { name: string } }>).map((project) => project.test.name);
+  (testOf(config).projects as Array<{ test: { name: string } }>).map((project) => project.test.name);
 
 describe('hlsSwarm() config hook', () => {
   test('adds the load project after the existing projects, with long timeouts and one file at a time', () => {
@@ -21,7 +26,7 @@ describe('hlsSwarm() config hook', () => {
       test: { projects: [{ extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } }] },
     });
     expect(projectNames(config)).toEqual(['unit', 'load']);
-    const load = (config.test?.projects as Array<{ extends: boolean; test: Record<string, unknown> }>)[1];
+    const load = (testOf(config).projects as Array<{ extends: boolean; test: Record<string, unknown> }>)[1];
     expect(load).toMatchObject({
       extends: true,
       test: {
@@ -41,7 +46,7 @@ describe('hlsSwarm() config hook', () => {
       { reportDir: '/tmp/r', include: ['load/*.ts'] },
     );
     expect(projectNames(config)).toEqual(['unit', 'load']);
-    const unit = (config.test?.projects as Array<{ test: { exclude: string[] } }>)[0];
+    const unit = (testOf(config).projects as Array<{ test: { exclude: string[] } }>)[0];
     expect(unit?.test.exclude).toContain('load/*.ts');
   });
 
@@ -51,7 +56,7 @@ describe('hlsSwarm() config hook', () => {
       test: { projects: [{ test: { name: 'load', include: ['x'] } }], reporters: ['dot'] },
     });
     expect(projectNames(config)).toEqual(['load']);
-    const reporters = config.test?.reporters as unknown[];
+    const reporters = testOf(config).reporters as unknown[];
     expect(reporters[0]).toBe('dot');
     expect(reporters.at(-1)).toBeInstanceOf(HlsSwarmReporter);
   });
@@ -64,8 +69,8 @@ describe('hlsSwarm() config hook', () => {
 
   test('progress lines are left to its reporter once that reporter runs', () => {
     const config = applyConfigHook({ root: '/repo', test: {} });
-    const onConsoleLog = config.test?.onConsoleLog as (log: string, type: string) => boolean | undefined;
-    const reporter = (config.test?.reporters as unknown[]).at(-1) as HlsSwarmReporter;
+    const onConsoleLog = testOf(config).onConsoleLog as (log: string, type: string) => boolean | undefined;
+    const reporter = (testOf(config).reporters as unknown[]).at(-1) as HlsSwarmReporter;
     reporter.onInit({ logger: { log: () => {} } } as never);
     expect(onConsoleLog('[hls-swarm] smoke 5s/20s ...', 'stdout')).toBe(false);
     expect(onConsoleLog('something else', 'stdout')).toBeUndefined();

@@ -103,7 +103,8 @@ function realLoadTest(): LoadTestAPI {
 
 /** `test` with the load-test fixtures (origin, metrics, swarm). */
 export const loadTest: LoadTestAPI = new Proxy(function loadTest() {} as unknown as LoadTestAPI, {
-  apply: (_target, thisArg, args) => Reflect.apply(realLoadTest() as unknown as Function, thisArg, args),
+  apply: (_target, thisArg, args) =>
+    Reflect.apply(realLoadTest() as unknown as (...args: unknown[]) => unknown, thisArg, args),
   get: (_target, property) => Reflect.get(realLoadTest(), property, realLoadTest()),
   has: (_target, property) => Reflect.has(realLoadTest(), property),
 });

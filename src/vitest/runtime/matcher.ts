@@ -21,6 +21,7 @@ export interface SloMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
+  // biome-ignore lint/suspicious/noExplicitAny: the augmentation must repeat vitest's own declaration
   interface Matchers<T = any> extends SloMatchers<T> {}
 }
 
