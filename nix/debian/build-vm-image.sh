@@ -104,4 +104,10 @@ chmod 0755 "$work"
 rm -rf "$entry"
 mv "$work" "$entry"
 log "built in $(($(date +%s) - start_s)) s: $entry"
+# Keep the cache bounded: the 3 newest guest images stay (about 1 GB each on disk), older ones go.
+# A QEMU still using a removed one keeps its open file.
+find "$cache_root" -maxdepth 1 -type d -name 'vm-*' -printf '%T@ %p\n' | sort -rn | tail -n +4 | cut -d' ' -f2- |
+  while read -r old; do
+    [[ "$old" != "$entry" ]] && rm -rf "$old" && log "pruned old image $old"
+  done
 emit
