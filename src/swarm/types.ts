@@ -125,7 +125,7 @@ export interface SwarmOptions {
   url: string;
   spec: SwarmSpec;
   signal?: AbortSignal;
-  /** Folder for per-client logs (bounded); default a temporary folder. */
+  /** Folder for per-client ffmpeg logs (client-<id>.log, bounded to 1 MiB + one rotation); none when absent. */
   logDir?: string;
   /** Print each spawned command (secrets redacted). */
   printCommand?: (line: string) => void;

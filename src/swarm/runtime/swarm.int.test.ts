@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
@@ -23,7 +26,8 @@ afterAll(async () => {
 describe('swarm against a live origin', () => {
   it('3 viewers for ~20 s download segments, serve /metrics, and leave no ffmpeg behind', async () => {
     const spec = swarmSchema.parse({ clients: 3, rampRate: 5, duration: '20s', metricsPort: 0 });
-    const swarm = await startSwarm({ url: origin.streamUrl, spec });
+    const logDir = mkdtempSync(join(tmpdir(), 'hls-swarm-test-logs-'));
+    const swarm = await startSwarm({ url: origin.streamUrl, spec, logDir });
     const pids = new Set<number>();
     const requests: RequestRecord[] = [];
     let rampComplete = 0;
@@ -77,6 +81,9 @@ describe('swarm against a live origin', () => {
     await expect(fetch(swarm.metricsUrl)).rejects.toThrow();
     // stop() after done is idempotent and returns the same final snapshot.
     expect(await swarm.stop()).toEqual(snapshot);
+    // Each viewer's log was kept (logDir), as ffmpeg wrote it.
+    expect(readFileSync(join(logDir, 'client-2.log'), 'utf8')).toContain('request: GET /');
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   it('restarts a viewer that was killed, with backoff, and counts the exit as a signal', async () => {

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDurationMs, resolvePort } from '../../config/index.js';
+import { BoundedLogFile } from '../../system/index.js';
 import { TOOL_VERSION } from '../../version.js';
 import {
   buildClientCommand,
@@ -21,7 +24,7 @@ import type {
   SwarmSnapshot,
 } from '../types.js';
 import { backoffPolicyFromSpec } from './backoff.js';
-import { SupervisedClient } from './client.js';
+import { type ClientParser, SupervisedClient } from './client.js';
 import { SwarmStartError } from './errors.js';
 import { probeStreamUrl } from './probe.js';
 import {
@@ -57,6 +60,8 @@ export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
 
 /** How often gauges (active, stalled, target) and stall windows are refreshed. */
 const HOUSEKEEPING_INTERVAL_MS = 1000;
+/** Per-client log file size (with one rotation kept), when `logDir` is set. */
+const LOG_FILE_MAX_BYTES = 1024 * 1024;
 
 class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   readonly metricsUrl: string;
@@ -162,7 +167,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           env: this.options.env,
         },
         {
-          createParser: (id) => new ClientOutputParser(id, (event) => this.onOutput(id, event)),
+          createParser: (id) => this.createParser(id),
           onStarted: (info) => {
             this.clientsStarted++;
             if (info.restart) this.restarts++;
@@ -183,15 +188,47 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.clients.set(clientId, client);
     }
     client.start();
+    // Counting is O(clients): only once enough distinct clients exist to possibly be at the peak.
+    if (this.rampCompleteEmitted || this.clients.size < this.plan.peakClients) return;
     const wanted = this.countWanted();
     if (wanted > this.peakStarted) this.peakStarted = wanted;
-    if (!this.rampCompleteEmitted && this.peakStarted >= this.plan.peakClients) {
+    if (this.peakStarted >= this.plan.peakClients) {
       this.rampCompleteEmitted = true;
       this.emit('rampComplete', { atMs: Date.now(), clients: this.peakStarted });
     }
   }
 
   private readonly firstSegmentPending = new Set<number>();
+  private readonly logFiles = new Map<number, BoundedLogFile>();
+
+  /**
+   * The parser of one run. With `options.logDir`, stderr is also kept per client in a bounded
+   * file (client-<id>.log, 1 MiB + one rotation): off by default, since at trace level a large
+   * swarm writes tens of MB/s.
+   */
+  private createParser(clientId: number): ClientParser {
+    const parser = new ClientOutputParser(clientId, (event) => this.onOutput(clientId, event));
+    const logDir = this.options.logDir;
+    if (!logDir) return parser;
+    let file = this.logFiles.get(clientId);
+    if (!file) {
+      mkdirSync(logDir, { recursive: true });
+      file = new BoundedLogFile(join(logDir, `client-${clientId}.log`), LOG_FILE_MAX_BYTES);
+      this.logFiles.set(clientId, file);
+    }
+    const log = file;
+    return {
+      logChunk: (chunk, atMs) => {
+        log.write(chunk);
+        parser.logChunk(chunk, atMs);
+      },
+      progressChunk: (chunk, atMs) => parser.progressChunk(chunk, atMs),
+      end: (atMs) => parser.end(atMs),
+      get droppedLines() {
+        return parser.droppedLines;
+      },
+    };
+  }
 
   private tracker(clientId: number): PlaybackTracker {
     let tracker = this.trackers.get(clientId);
@@ -357,6 +394,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         const snapshot = this.snapshot();
         this.finalSnapshot = { ...snapshot, clientsActive: 0 };
         await this.metricsServer.close();
+        for (const file of this.logFiles.values()) file.close();
         this.resolveDone(this.finalSnapshot);
         return this.finalSnapshot;
       })();
