@@ -135,6 +135,21 @@ export class MetricsSampler extends EventEmitter<{ sample: [SampleEvent] }> {
         role: 'extra',
         intervalMs: parseDurationMs(extra.interval, `metrics.targets.${extra.name}.interval`),
       });
+    // Declared up front: an exporter that never answers then reads as "no samples" (with
+    // its scrape health saying why), not as a metric this run could not have.
+    if (exporters.nginx) {
+      this.store.declare('nginx_requests_per_second', 'gauge');
+      this.store.declare('nginx_connections_active', 'gauge');
+      this.store.declare('nginx_dropped_connections', 'counter');
+    }
+    if (exporters.node)
+      for (const name of [
+        'node_cpu_utilization',
+        'node_memory_utilization',
+        'node_network_transmit_bytes_per_second',
+        'node_network_receive_bytes_per_second',
+      ])
+        this.store.declare(name, 'gauge');
     const accessLog = options.origin?.accessLog;
     const tailerOptions: { pollMs?: number; now?: () => number } = { now: this.now };
     if (options.accessLogPollMs !== undefined) tailerOptions.pollMs = options.accessLogPollMs;

@@ -97,6 +97,14 @@ describe('windows and missing data', () => {
     expect(log.message).toMatch(/the origin gave no JSON access log/);
   });
 
+  it('a declared metric that never got a sample (an exporter that never answered) has no samples', () => {
+    const store = new MetricStore();
+    store.declare('nginx_requests_per_second', 'gauge');
+    const result = evaluateOne(store, 'nginx_requests_per_second', 'max<100');
+    expect(result).toMatchObject({ ok: false, observed: null });
+    expect(result.message).toMatch(/^FAILED: no samples in the window/);
+  });
+
   it('fails a threshold whose window has no samples', () => {
     const store = new MetricStore();
     store.addTrend('startup_time', {}, T0 + 1000, 1.2); // only during the ramp

@@ -164,7 +164,10 @@ export function observeWindow(
   if (!data)
     return {
       kind: 'missing',
-      reason: `no series of ${threshold.metric} matches the labels ${JSON.stringify(threshold.labels)}`,
+      reason:
+        Object.keys(threshold.labels).length === 0
+          ? 'no samples in the window'
+          : `no series of ${threshold.metric} matches the labels ${JSON.stringify(threshold.labels)}`,
       samples: 0,
     };
   return observe(threshold, data);
