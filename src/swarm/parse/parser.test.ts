@@ -78,7 +78,10 @@ describe('ClientOutputParser over a healthy live stream (python http.server, tra
       // Loopback: nothing takes a segment's length to download.
       expect(record.durationSeconds).toBeLessThan(2);
     }
-    const starts = segments.map((r) => r.startMs);
+    // In segment order, requests start one after another (records may be emitted out of order:
+    // a finished one waits for its connection's next answer).
+    const inOrder = [...segments].sort((a, b) => pathOf(a.url).localeCompare(pathOf(b.url)));
+    const starts = inOrder.map((r) => r.startMs);
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     const names = segments.map((r) => pathOf(r.url));
     expect(new Set(names).size).toBe(names.length);
@@ -188,6 +191,41 @@ describe('ClientOutputParser over failures', () => {
     const samples = progress.flatMap((p) => tracker.progress(p.atMs, p.outTimeUs) ?? []);
     expect(samples.some((s) => s.stalled)).toBe(true);
     expect(samples.some((s) => !s.stalled)).toBe(true);
+  });
+});
+
+describe('ClientOutputParser over a faulty origin (404 segments, bodies stopping halfway)', () => {
+  const name = 'python-faulty-origin-trace';
+  const { events } = replay(name);
+  const records = requestsOf(events);
+  const number = (r: RequestRecord) => Number(/seg(\d+)\.ts/.exec(r.url)?.[1]);
+
+  it('records every 404 segment answer and the segments ffmpeg gave up on', () => {
+    const notFound = records.filter((r) => r.kind === 'segment' && r.status === 404);
+    expect(notFound.length).toBe(countLines(name, /\] http_code=404/));
+    expect(notFound.every((r) => !r.ok && r.error === 'http' && number(r) % 6 === 2)).toBe(true);
+    expect(eventsOf(events, 'http_error').filter((e) => e.status === 404)).toHaveLength(notFound.length);
+    const failed = eventsOf(events, 'segment_failed');
+    expect(failed).toHaveLength(countLines(name, /Failed to open segment/));
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('marks a body the origin stopped sending as timed out, with the bytes really read when known', () => {
+    const halves = records.filter((r) => r.kind === 'segment' && r.status === 200 && number(r) % 6 === 4);
+    expect(halves.length).toBeGreaterThanOrEqual(1);
+    const keepaliveTimeouts = countLines(name, /keepalive request failed .*timed out/);
+    expect(keepaliveTimeouts).toBeGreaterThanOrEqual(1);
+    // Each stall that ffmpeg noticed through the reused connection marks the stalled response.
+    const markedTimeout = halves.filter((r) => !r.ok && r.error === 'timeout');
+    expect(markedTimeout.length).toBeGreaterThanOrEqual(1);
+    expect(markedTimeout.some((r) => statisticsBytes(name).includes(r.bytes!))).toBe(true);
+    // The stall shows in the time: -rw_timeout (5 s) ended those bodies.
+    for (const half of halves) expect(half.durationSeconds).toBeGreaterThan(4.5);
+    expect(eventsOf(events, 'timeout').length).toBeGreaterThanOrEqual(keepaliveTimeouts);
+    // Whole segments stay whole.
+    const whole = records.filter((r) => r.kind === 'segment' && r.status === 200 && number(r) % 6 !== 4);
+    expect(whole.length).toBeGreaterThanOrEqual(5);
+    expect(whole.every((r) => r.ok && r.durationSeconds! < 2)).toBe(true);
   });
 });
 

@@ -32,6 +32,8 @@ export interface ClientOutputParserOptions {
   maxLineBytes?: number;
   /** Clock for chunks given without a time. Default Date.now. */
   nowMs?: () => number;
+  /** See HOLD_MAX_MS (default 16 s, for the default 15 s timeout). */
+  holdMaxMs?: number;
   /**
    * The `-loglevel` the viewer runs at; by default read from ffmpeg's echo of its options
    * (printed at debug and trace), else taken as verbose. Below trace there are no response
@@ -50,6 +52,13 @@ export const MANIFEST_END_BOUND_MS = 1000;
 
 /** At exit, a response whose data stopped at least this long before counts as read to its end. */
 export const END_IDLE_MS = 250;
+
+/**
+ * Default longest wait of a finished keep-alive record for its connection's next answer (see
+ * heldByCtx). Pass `holdMaxMs` = the viewers' -rw_timeout + 1 s: a stalled body is only told
+ * apart when the connection's next request times out too.
+ */
+export const HOLD_MAX_MS = 16_000;
 
 const MAX_PENDING_STARTS = 16;
 const PENDING_START_MAX_AGE_MS = 60_000;
@@ -84,6 +93,8 @@ interface OpenRequest {
   headersDone: boolean;
   /** Last data line (demuxer output) attributed to this response: the last-byte estimate. */
   lastDataMs?: number;
+  /** False for an HTTP/1.0 or `Connection: close` answer: the connection will not be reused. */
+  keepAlive?: boolean;
 }
 
 /** Local wall time written by ffmpeg 6.1+ with `-loglevel +datetime`: '2024-05-01 12:00:00.123 '. */
@@ -122,6 +133,7 @@ const CONNECT_FAILED_RE = /^Connection to (\S+) failed(?: \(([^)]*)\))?: (.*)$/;
 export class ClientOutputParser {
   private readonly maxLineBytes: number;
   private readonly nowMs: () => number;
+  private readonly holdMaxMs: number;
   private logLevel: 'trace' | 'debug' | 'verbose';
   /** Given as an option, or read from ffmpeg's own echo of `-loglevel` (debug and trace print it). */
   private logLevelKnown: boolean;
@@ -151,8 +163,15 @@ export class ClientOutputParser {
   private requestBlock: OpenRequest | undefined;
   private progress: Record<string, string> = {};
   private ended = false;
-  /** A keep-alive-closed response waiting for the lines that follow its connection's reuse. */
-  private held: { record: RequestRecord; statisticsBytes?: number } | undefined;
+  /**
+   * Finished segment/init records per connection, held until the connection says whether the
+   * body was whole: an answer to its next request (it was), or `keepalive request failed …
+   * timed out` (the origin stopped sending and -rw_timeout ended the body: it was not).
+   * Released after HOLD_MAX_MS at the latest, and at the end.
+   */
+  private readonly heldByCtx = new Map<string, { record: RequestRecord; sinceMs: number }>();
+  /** `[AVIOContext] Statistics: N bytes read` when it was the line just before (a connection closing). */
+  private lastStatistics: { bytes: number; lineNumber: number } | undefined;
   /** URL of the last connection attempt that failed (what a "Will reconnect" retries). */
   private lastFailedUrl: string | undefined;
 
@@ -163,6 +182,7 @@ export class ClientOutputParser {
   ) {
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024;
     this.nowMs = options.nowMs ?? Date.now;
+    this.holdMaxMs = options.holdMaxMs ?? HOLD_MAX_MS;
     this.logLevel = options.logLevel ?? 'trace';
     this.logLevelKnown = options.logLevel !== undefined;
     this.traceResponses = this.logLevel === 'trace';
@@ -211,7 +231,6 @@ export class ClientOutputParser {
     this.progressRest = '';
     if (logTail && !this.discardingLogLine) this.safeLine(logTail, atMs);
     if (progressTail && !this.discardingProgressLine) this.safeProgressLine(progressTail, atMs);
-    this.releaseHeld();
     this.closeManifestsAwaitingEnd(atMs);
     for (const request of [...this.open.values()]) {
       // Still open at exit. Read to its end if its data stopped a while before the end (at the live
@@ -225,6 +244,7 @@ export class ClientOutputParser {
         this.cut++;
       }
     }
+    for (const ctx of [...this.heldByCtx.keys()]) this.release(ctx);
     this.ended = true;
   }
 
@@ -325,7 +345,11 @@ export class ClientOutputParser {
     }
     const level = at === -1 ? inside : '';
     const message = rest.startsWith(' ') ? rest.slice(1) : rest;
-    if (this.held && this.heldLine(tag, message)) return;
+    if (this.heldByCtx.size > 0) this.releaseOld(atMs);
+    if (tag === 'AVIOContext' && message.startsWith('Statistics: ')) {
+      const match = /^Statistics: (\d+) bytes read/.exec(message);
+      if (match) this.lastStatistics = { bytes: Number(match[1]), lineNumber: this.linesSeen };
+    }
 
     if (tag === 'http' || tag === 'https') {
       this.closeManifestsAwaitingEnd(atMs, ctx);
@@ -393,7 +417,6 @@ export class ClientOutputParser {
    * ahead by http_multiple, or after it) is now being read.
    */
   private demuxerLine(line: string, atMs: number): void {
-    if (this.held) this.releaseHeld();
     if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
     const close = line.indexOf(']', 10);
     if (close === -1) return;
@@ -436,6 +459,7 @@ export class ClientOutputParser {
         return;
       }
       if (request.headersMs === undefined) request.headersMs = atMs;
+      if (header.startsWith('HTTP/1.0') || /^connection:\s*close/i.test(header)) request.keepAlive = false;
       const length = CONTENT_LENGTH_RE.exec(header);
       if (length) {
         request.bytes = Number(length[1]);
@@ -447,6 +471,8 @@ export class ClientOutputParser {
     }
     if (message.startsWith('http_code=')) {
       this.traceResponses = true;
+      // The connection answered its next request: the response before was whole.
+      if (this.heldByCtx.size > 0) this.release(ctx);
       const request = this.open.get(ctx);
       if (!request) return;
       const status = Number.parseInt(message.slice(10), 10);
@@ -569,6 +595,22 @@ export class ClientOutputParser {
       // The request sent on the stale connection got no answer; ffmpeg retries on a new one.
       for (const request of this.open.values()) {
         if (request.url === url && !request.headersDone) {
+          const held = this.heldByCtx.get(request.ctx);
+          if (held && timedOut) {
+            // …because the response before it on that connection never finished.
+            held.record.ok = false;
+            held.record.error = 'timeout';
+            const statistics = this.lastStatistics;
+            if (
+              statistics &&
+              statistics.lineNumber >= this.linesSeen - 1 &&
+              held.record.bytes !== undefined
+            ) {
+              // Bytes the closed connection read (over all its requests): a bound only when smaller.
+              if (statistics.bytes < held.record.bytes) held.record.bytes = statistics.bytes;
+            }
+          }
+          this.release(request.ctx);
           this.fail(request, timedOut ? 'timeout' : 'other', atMs);
           break;
         }
@@ -708,9 +750,8 @@ export class ClientOutputParser {
     const previous = this.open.get(ctx);
     if (previous) {
       // Keep-alive: a new request on this connection means ffmpeg is done with the previous
-      // response. It is held for the next lines, which say whether it was whole (see heldLine).
-      if (previous.headersDone)
-        this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs, true);
+      // response. Its record is held until the connection says whether it was whole (heldByCtx).
+      if (previous.headersDone) this.finish(previous, previous.lastDataMs ?? previous.headersMs ?? atMs);
       else this.fail(previous, 'other', atMs);
     }
     const pending = this.takePendingStart(path, atMs);
@@ -761,7 +802,7 @@ export class ClientOutputParser {
     this.manifestsAwaitingEnd = still;
   }
 
-  private finish(request: OpenRequest, endMs: number, hold = false): void {
+  private finish(request: OpenRequest, endMs: number): void {
     if (this.open.get(request.ctx) !== request) return;
     this.forget(request);
     const record: RequestRecord = {
@@ -782,45 +823,25 @@ export class ClientOutputParser {
       record.ok = false;
       record.error = 'other';
     }
-    if (hold) this.held = { record };
-    else this.emit({ type: 'request', record });
+    const reusable = request.keepAlive !== false;
+    if (record.ok && reusable && request.kind !== 'manifest' && request.headersDone && this.traceResponses) {
+      this.release(request.ctx);
+      this.heldByCtx.set(request.ctx, { record, sinceMs: endMs });
+    } else {
+      this.emit({ type: 'request', record });
+    }
   }
 
-  /** Emits the held record (see `held`), as it is. */
-  private releaseHeld(): void {
-    const held = this.held;
+  /** Emits the record held for a connection, as it is. */
+  private release(ctx: string): void {
+    const held = this.heldByCtx.get(ctx);
     if (!held) return;
-    this.held = undefined;
+    this.heldByCtx.delete(ctx);
     this.emit({ type: 'request', record: held.record });
   }
 
-  /**
-   * Lines right after a keep-alive reuse that say the previous response was not whole:
-   * `[AVIOContext] Statistics: N bytes read` (the old connection closed) and then
-   * `keepalive request failed … 'Connection timed out'` (it was stuck: -rw_timeout ended a body
-   * the origin stopped sending). Returns true when the line was consumed.
-   */
-  private heldLine(tag: string, message: string): boolean {
-    const held = this.held;
-    if (!held) return false;
-    if (tag === 'AVIOContext' && held.statisticsBytes === undefined) {
-      const match = /^Statistics: (\d+) bytes read/.exec(message);
-      if (match) {
-        held.statisticsBytes = Number(match[1]);
-        return true;
-      }
-    }
-    if (tag === 'hls' && message.startsWith('keepalive request failed') && /timed out/i.test(message)) {
-      const { record, statisticsBytes } = held;
-      record.ok = false;
-      record.error = 'timeout';
-      // The closed connection's total (cumulative over its requests): a bound only when smaller.
-      if (statisticsBytes !== undefined && record.bytes !== undefined && statisticsBytes < record.bytes) {
-        record.bytes = statisticsBytes;
-      }
-    }
-    this.releaseHeld();
-    return false;
+  private releaseOld(atMs: number): void {
+    for (const [ctx, held] of this.heldByCtx) if (atMs - held.sinceMs >= this.holdMaxMs) this.release(ctx);
   }
 
   private forget(request: OpenRequest): void {
