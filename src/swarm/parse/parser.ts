@@ -113,20 +113,25 @@ const CONTENT_RANGE_RE = /^content-range:\s*bytes\s+(\d+)-(\d+)\//i;
 const CONNECT_FAILED_RE = /^Connection to (\S+) failed(?: \(([^)]*)\))?: (.*)$/;
 
 /**
- * Turns one viewer's stderr (log at `repeat+level+trace|debug`) and fd 3 (`-progress`) into
- * events. Lines are stamped on arrival (ffmpeg's stderr is unbuffered), or with ffmpeg's own
- * time where the `datetime` flag gave one. The frequent demuxer lines (`[mpegts @ …] [trace]
- * pid=…`, ~90 % of trace output) are recognised by their prefix and only move the current
- * response's last-data time: no regex runs on them.
+ * Turns one viewer's stderr (log at `repeat+level+trace|debug|verbose`) and fd 3 (`-progress`)
+ * into events. Lines are stamped on arrival (ffmpeg's stderr is unbuffered), or with ffmpeg's
+ * own time where the `datetime` flag gave one. The frequent demuxer lines (`[mpegts @ …]
+ * [trace] pid=…`, about half of trace output) are recognised by their prefix: no regex runs on
+ * them; they only move the last-data time of the segment being read.
  *
  * Per request (keyed by the `[http @ ctx]` context, which is one connection):
  * - start: the `HLS request for url` / `Opening '<url>'` line naming the URL, else the
  *   `request: GET <path>` line;
  * - status, bytes, time to first byte: `http_code=`, `header='Content-Length: N'` (trace only);
- * - last byte (estimated, see docs/swarm-measurement.md): segments and init sections end at the
- *   last demuxer data line seen after their headers and before ffmpeg moves on (next HLS request
- *   of the same playlist, a new request on the connection, or the end); manifests end at the
- *   first line logged after their headers (the playlist parse), bounded by MANIFEST_END_BOUND_MS.
+ * - last byte (estimated; method and its check in docs/swarm-measurement.md): a segment ends at
+ *   the last demuxer line read for it. Each playlist keeps a queue of its open segments (ffmpeg
+ *   requests one ahead against HTTP/1.1 origins); the head is done at the next segment's PSI
+ *   tables, a new request on its connection, a third request of the playlist, a reload of the
+ *   (single) playlist, or the end. Manifests end at the first line logged after their headers
+ *   (the playlist parse), bounded by MANIFEST_END_BOUND_MS.
+ * - A finished keep-alive segment is emitted once its connection answers again, or when that
+ *   connection's next request times out (then it is a timed-out, partial response), at the
+ *   latest after `holdMaxMs`.
  *
  * Never throws on bad input; lines longer than `maxLineBytes` are dropped and counted.
  */
