@@ -76,6 +76,14 @@ describe('counters', () => {
       increase: 1,
     });
   });
+
+  it('event counters sum exactly when events arrive out of time order', () => {
+    const store = new MetricStore();
+    store.declare('restarts', 'counter', T0);
+    for (const at of [500, 100, 300, 200]) store.incrementCounter('restarts', {}, T0 + at);
+    expect(store.window('restarts', {}, T0, T0 + 1000)).toMatchObject({ increase: 4, count: 4 });
+    expect(store.window('restarts', {}, T0 + 150, T0 + 350)).toMatchObject({ increase: 2 });
+  });
 });
 
 describe('nginx-exporter scrapes (recorded, with an nginx restart)', () => {

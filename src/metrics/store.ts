@@ -133,15 +133,19 @@ export class MetricStore {
 
   /** A cumulative counter value as scraped. */
   addCounter(name: string, labels: Labels, atMs: number, cumulative: number): void {
+    if (this.metrics.get(name)?.zeroBasedSinceMs !== undefined) return; // an event counter's name
     if (!Number.isNaN(cumulative)) this.series(name, 'counter', labels)?.push(atMs, cumulative);
   }
 
-  /** An event counter (declared zero-based): adds `by` to its cumulative value. */
+  /**
+   * An event counter (zero-based from its declaration): stores each increment at its own
+   * time, so events reported out of order still sum exactly (cumulative values would not).
+   */
   incrementCounter(name: string, labels: Labels, atMs: number, by = 1): void {
-    const data = this.series(name, 'counter', labels);
-    if (!data) return;
-    const previous = data.length > 0 ? data.valueAt(data.length - 1) : 0;
-    data.push(atMs, previous + by);
+    if (!this.metrics.has(name)) this.declare(name, 'counter', atMs);
+    const metric = this.metrics.get(name) as StoredMetric;
+    if (metric.zeroBasedSinceMs === undefined) return; // a scraped (cumulative) counter: not ours to add to
+    this.series(name, 'counter', labels)?.push(atMs, by);
   }
 
   /** Stores one parsed scrape: its raw samples (label `target`) and the derived catalogue metrics. */
@@ -278,9 +282,13 @@ export class MetricStore {
         for (const series of selected) {
           const [start, end] = series.data.range(fromMs, toMs);
           count += end - start;
+          if (metric.zeroBasedSinceMs !== undefined) {
+            // Event counter: the values are increments.
+            for (const value of series.data.values(start, end)) increase += value;
+            continue;
+          }
           let previous: number | undefined;
           if (start > 0) previous = series.data.valueAt(start - 1);
-          else if (metric.zeroBasedSinceMs !== undefined) previous = 0;
           for (let index = start; index < end; index++) {
             const value = series.data.valueAt(index);
             if (previous !== undefined) increase += counterDelta(previous, value);
