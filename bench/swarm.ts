@@ -41,6 +41,8 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1000' },
     'scale-seconds': { type: 'string', default: '60' },
     'ramp-rate': { type: 'string', default: '50' },
+    'scale-ramp-rate': { type: 'string', default: '25' },
+    'log-level': { type: 'string', default: 'trace' },
     parts: { type: 'string', default: 'overhead,accuracy,scale,ramp' },
     profile: { type: 'string', default: 'default' },
     out: { type: 'string', default: 'reports/bench-swarm.json' },
@@ -51,6 +53,8 @@ const windowSeconds = Number(values.seconds);
 const scaleClients = Number(values.scale);
 const scaleSeconds = Number(values['scale-seconds']);
 const rampRate = Number(values['ramp-rate']);
+const scaleRampRate = Number(values['scale-ramp-rate']);
+const logLevel = values['log-level'] as SwarmSpec['logLevel'];
 const parts = new Set((values.parts as string).split(','));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,9 +168,15 @@ interface SwarmPhase {
 }
 
 /** Runs a swarm of `count` viewers: ramp, warmup, then a steady window of `seconds` measured. */
-async function swarmPhase(origin: RunningOrigin, count: number, seconds: number): Promise<SwarmPhase> {
-  const rampSeconds = count / rampRate;
-  const spec = specFor(count, Math.ceil(rampSeconds + WARMUP_MS / 1000 + seconds + 5));
+async function swarmPhase(
+  origin: RunningOrigin,
+  count: number,
+  seconds: number,
+  rate = rampRate,
+): Promise<SwarmPhase> {
+  const rampSeconds = count / rate;
+  // Long enough for a slow ramp; the phase stops the swarm itself once its window is measured.
+  const spec = specFor(count, Math.ceil(rampSeconds * 4 + WARMUP_MS / 1000 + seconds + 60), rate);
   const swarm = await startSwarm({ url: origin.streamUrl, spec, log });
   const pids = new Set<number>();
   const requests: RequestRecord[] = [];
@@ -182,7 +192,12 @@ async function swarmPhase(origin: RunningOrigin, count: number, seconds: number)
   const rssTimer = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }, 1000);
-  while (rampDoneMs === 0) await sleep(200);
+  let ended = false;
+  void swarm.done.then(() => {
+    ended = true;
+  });
+  while (rampDoneMs === 0 && !ended) await sleep(200);
+  if (rampDoneMs === 0) throw new Error(`the swarm of ${count} ended before its ramp completed`);
   log(
     `swarm: ${count} viewers started in ${((rampDoneMs - (swarm.snapshot().startedAtMs ?? 0)) / 1000).toFixed(1)}s`,
   );
@@ -392,7 +407,7 @@ async function main() {
       }
     }
     if (parts.has('scale')) {
-      const scale = await swarmPhase(origin, scaleClients, scaleSeconds);
+      const scale = await swarmPhase(origin, scaleClients, scaleSeconds, scaleRampRate);
       const playback = playbackStats(scale);
       results.scale = {
         clients: scaleClients,
@@ -439,7 +454,7 @@ async function main() {
   const after = results.machineAfter as ReturnType<typeof machine>;
   process.stdout.write(
     `\n${before.cores} × ${before.cpuModel}, ${before.memoryGiB} GiB, Linux ${before.kernel}, Node ${before.node}; ` +
-      `profile ${values.profile}; load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')}\n\n`,
+      `profile ${values.profile}, log level ${logLevel}; load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')}\n\n`,
   );
   process.stdout.write('| measure | result | target | met |\n|---|---|---|---|\n');
   for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
