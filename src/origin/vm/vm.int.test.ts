@@ -90,6 +90,26 @@ describe('vm origin (Debian guest under QEMU)', () => {
     expect(ourQemuPids()).toEqual([]);
   });
 
+  it('runs a given runner command (the Nix runner) and fails fast with its output when it exits', async () => {
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const started = Date.now();
+    const attempt = startVmOrigin(
+      vmSpec({
+        runner: ['sh', '-c', 'echo "microvm runner: cannot open /dev/kvm"; exit 3'],
+        port: ports[0],
+        nginxExporterPort: ports[1],
+        nodeExporterPort: ports[2],
+      }),
+    );
+    const error = await attempt.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OriginStartError);
+    expect((error as Error).message).toContain('runner exited with code 3 before the origin was ready');
+    expect((error as Error).message).toContain('microvm runner: cannot open /dev/kvm');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // The runner's forwards are fixed in Nix: free ports cannot be chosen for it.
+    await expect(startVmOrigin(vmSpec({ runner: ['true'] }))).rejects.toThrow(/ports cannot be 0/);
+  });
+
   it('a guest that never becomes healthy fails at readyTimeout with the console tail, and QEMU is gone', async () => {
     const started = Date.now();
     // A bogus init (the last init= wins): cat waits on the console forever, so nothing ever serves.
