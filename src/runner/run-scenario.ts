@@ -170,6 +170,7 @@ export async function runScenario(
   };
 
   try {
+    if (controller.signal.aborted) throw controller.signal.reason;
     if (!origin) {
       log(`[hls-swarm] ${scenario.name}: starting ${scenario.origin.kind} origin`);
       const logDir =
@@ -263,6 +264,8 @@ export async function runScenario(
 
     const progressTimer = setInterval(() => {
       const now = Date.now();
+      // Past the planned end the swarm is stopping its viewers: no line counting them down.
+      if (now >= (startedSwarm.snapshot().startedAtMs ?? swarmStartMs ?? now) + plannedMs) return;
       const steady = steadyStartMs();
       if (phase !== 'stopping')
         phase = rampEndMs === undefined ? 'ramp' : steady !== undefined && now < steady ? 'warmup' : 'steady';
