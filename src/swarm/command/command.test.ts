@@ -12,6 +12,7 @@ import {
   parseProbePrograms,
   redactHeaders,
   redactUrl,
+  selectVariant,
   shellQuote,
 } from './index.js';
 
@@ -274,6 +275,20 @@ describe('variant choice over the recorded 3-variant ffprobe output', () => {
   it('lists every program with its variant_bitrate', () => {
     expect(programs).toHaveLength(3);
     expect(programs.every((program) => program.bitrate > 0)).toBe(true);
+  });
+
+  it('needs no probe for all (-map 0: every variant) and first (program 0)', async () => {
+    // No ffprobe can run for these: the path does not exist.
+    expect(
+      await selectVariant('http://127.0.0.1:9/x.m3u8', 'all', 'fail', '/nonexistent/ffprobe'),
+    ).toMatchObject({
+      maps: ['0'],
+    });
+    expect(
+      await selectVariant('http://127.0.0.1:9/x.m3u8', 'first', 'fail', '/nonexistent/ffprobe'),
+    ).toMatchObject({
+      maps: ['0:p:0'],
+    });
   });
 
   it('picks the highest, lowest and first program', () => {
