@@ -38,8 +38,15 @@ trap cleanup EXIT
 # shellcheck disable=SC1091
 source "$rootfs_dir/rootfs.env"
 
-log "rendering guest files with node --import tsx nix/debian/render-guest-config.ts"
-(cd "$repo" && node --import tsx nix/debian/render-guest-config.ts "$overlay")
+if [[ -f "$repo/src/origin/vm/guest-files.ts" ]]; then
+  # A clone: render from the TypeScript sources (never a possibly stale dist/).
+  log "rendering guest files with node --import tsx nix/debian/render-guest-config.ts"
+  (cd "$repo" && node --import tsx nix/debian/render-guest-config.ts "$overlay")
+else
+  # An installed package: src/ and tsx are not shipped, dist/ is.
+  log "rendering guest files with node nix/debian/render-guest-config.mjs (from dist/)"
+  (cd "$repo" && node nix/debian/render-guest-config.mjs "$overlay")
+fi
 
 key=$( {
   echo "$ROOTFS_KEY" "$disk_size"

@@ -333,7 +333,8 @@ export async function startVmOrigin(
         () => false,
       );
       if (asked) {
-        await Promise.race([entry.process.exited, sleep(graceMs)]);
+        // An unref'd grace timer: once QEMU is gone nothing may keep Node alive for the rest of it.
+        await Promise.race([entry.process.exited, sleep(graceMs, undefined, { ref: false })]);
       }
     }
     await entry.process.stop(3000);
