@@ -11,7 +11,7 @@ export interface FfmpegCapabilities {
   minor: number;
   /** First line of `ffmpeg -version`, for the report. */
   versionLine: string;
-  /** `-loglevel …+datetime` (ffmpeg 6.1+): lines carry ffmpeg's own timestamp. */
+  /** `-loglevel …+datetime` (newer ffmpeg; not 5.1): lines carry ffmpeg's own timestamp. */
   hasDatetimeLogFlag: boolean;
   /** hls demuxer `-seg_max_retry` (ffmpeg 6+). */
   hasSegMaxRetry: boolean;

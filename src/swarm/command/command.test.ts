@@ -27,7 +27,7 @@ const ffmpeg51 = capabilitiesFromProbe('/usr/bin/ffmpeg', {
   datetimeProbe: read('ffmpeg-datetime-probe.txt'),
 });
 
-/** What an ffmpeg 6.1+ reports: the datetime log flag and -seg_max_retry exist. */
+/** What a newer ffmpeg reports: the datetime log flag and -seg_max_retry exist. */
 const ffmpeg61: FfmpegCapabilities = {
   ...ffmpeg51,
   path: '/opt/ffmpeg6/bin/ffmpeg',

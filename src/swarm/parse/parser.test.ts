@@ -366,7 +366,25 @@ describe('ClientOutputParser robustness', () => {
     ).not.toThrow();
   });
 
-  it('uses ffmpeg’s own time when lines carry the datetime flag (ffmpeg 6.1+)', () => {
+  it('reads the context ids newer ffmpeg prints instead of addresses ("[http #3]")', () => {
+    // The recorded lines with every "[name @ 0x…]" rewritten as "[name #n]", one id per address.
+    const ids = new Map<string, number>();
+    const rewritten = stampedLines(`${name}.stderr`).map(({ atMs, line }) => ({
+      atMs,
+      line: line.replace(/^\[([^\]@]+) @ (0x[0-9a-f]+)\]/, (_all, tag: string, address: string) => {
+        if (!ids.has(address)) ids.set(address, ids.size);
+        return `[${tag} #${ids.get(address)}]`;
+      }),
+    }));
+    expect(rewritten.some(({ line }) => line.startsWith('[mpegts #'))).toBe(true);
+    const expected = requestsOf(replay(name).events);
+    const { events } = parseWhole((p) => {
+      for (const { atMs, line } of rewritten) p.logChunk(`${line}\n`, atMs);
+    });
+    expect(requestsOf(events)).toEqual(expected);
+  });
+
+  it('uses ffmpeg’s own time when lines carry the datetime flag (newer ffmpeg)', () => {
     // The recorded lines, prefixed with their arrival time the way `-loglevel +datetime` writes it.
     const pad = (n: number, width = 2) => String(n).padStart(width, '0');
     const local = (ms: number) => {

@@ -97,7 +97,7 @@ interface OpenRequest {
   keepAlive?: boolean;
 }
 
-/** Local wall time written by ffmpeg 6.1+ with `-loglevel +datetime`: '2024-05-01 12:00:00.123 '. */
+/** Local wall time written by newer ffmpeg with `-loglevel +datetime` (before the context prefix): '2024-05-01 12:00:00.123 '. */
 const DATETIME_PREFIX_RE = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) /;
 const REQUEST_LINE_RE = /^request: (\S+) (\S+) HTTP\/[\d.]+/;
 const HLS_REQUEST_RE = /^HLS request for url '(.*)', offset (-?\d+), playlist (\d+)/;
@@ -307,7 +307,7 @@ export class ClientOutputParser {
 
   private line(text: string, arrivalMs: number): void {
     // The hot path: demuxer packet lines, rejected on their prefix.
-    if (text.startsWith('[mpegts @ ')) {
+    if (text.startsWith('[mpegts ')) {
       this.demuxerLine(text, arrivalMs);
       return;
     }
@@ -320,7 +320,7 @@ export class ClientOutputParser {
         const [, y, mo, d, h, mi, s, ms] = stamp.map(Number) as number[];
         atMs = new Date(y!, mo! - 1, d!, h!, mi!, s!, ms!).getTime();
         line = line.slice(stamp[0].length);
-        if (line.startsWith('[mpegts @ ')) {
+        if (line.startsWith('[mpegts ')) {
           this.demuxerLine(line, atMs);
           return;
         }
@@ -335,13 +335,19 @@ export class ClientOutputParser {
     const close = line.indexOf(']');
     if (close === -1) return;
     const inside = line.slice(1, close);
-    const at = inside.indexOf(' @ ');
+    // "[http @ 0x55…]" (ffmpeg ≤ 7) or "[http #3]" (newer fftools print a class id instead).
+    let at = inside.indexOf(' @ ');
+    let separator = 3;
+    if (at === -1) {
+      at = inside.indexOf(' #');
+      separator = 2;
+    }
     let tag = '';
     let ctx = '';
     let rest = line.slice(close + 1);
     if (at !== -1) {
       tag = inside.slice(0, at);
-      ctx = inside.slice(at + 3);
+      ctx = inside.slice(at + separator);
       // The level tag follows: " [trace] message"
       if (rest.startsWith(' [')) {
         const levelEnd = rest.indexOf(']', 2);
@@ -423,9 +429,9 @@ export class ClientOutputParser {
    */
   private demuxerLine(line: string, atMs: number): void {
     if (this.manifestsAwaitingEnd.length > 0) this.closeManifestsAwaitingEnd(atMs);
-    const close = line.indexOf(']', 10);
+    const close = line.indexOf(']', 8);
     if (close === -1) return;
-    const ctx = line.slice(10, close);
+    const ctx = line.slice(8, close); // "@ 0x55…" or "#3": either names the context
     let playlist = this.demuxerPlaylists.get(ctx);
     if (playlist === undefined) {
       playlist = this.demuxerPlaylists.size;
