@@ -11,8 +11,14 @@ import { Distribution } from './distribution.js';
 
 export const REQUEST_KINDS: readonly RequestKind[] = ['manifest', 'segment', 'init', 'other'];
 
-/** Throughput is bytes of requests completed over this trailing window. */
+/** Throughput is bytes of requests completed over this trailing window… */
 export const THROUGHPUT_WINDOW_MS = 10_000;
+/**
+ * …ending this long before now: a finished keep-alive segment is reported once its connection
+ * answers again (about a segment later, see ClientOutputParser), so the last seconds are not
+ * complete yet.
+ */
+export const THROUGHPUT_LAG_MS = 3000;
 
 /** The part of SwarmSnapshot the stats own; the runtime adds client counts, restarts, exits, ffmpeg. */
 export type SwarmSnapshotStatsPart = Pick<
@@ -228,10 +234,10 @@ export class FleetStats {
     };
   }
 
-  /** Bytes per second completed over the trailing THROUGHPUT_WINDOW_MS before `nowMs`. */
+  /** Bytes per second completed over THROUGHPUT_WINDOW_MS ending THROUGHPUT_LAG_MS before `nowMs`. */
   throughputBytesPerSecond(nowMs: number = Date.now()): number {
     if (this.firstByteSecond === undefined) return 0;
-    const nowSecond = Math.floor(nowMs / 1000);
+    const nowSecond = Math.floor((nowMs - THROUGHPUT_LAG_MS) / 1000);
     const windowSeconds = THROUGHPUT_WINDOW_MS / 1000;
     const fromSecond = Math.max(nowSecond - windowSeconds, this.firstByteSecond);
     let bytes = 0;
@@ -268,8 +274,9 @@ export class FleetStats {
     if (this.firstByteSecond === undefined || second < this.firstByteSecond) this.firstByteSecond = second;
     this.bytesBySecond.set(second, (this.bytesBySecond.get(second) ?? 0) + bytes);
     // Keep the map bounded: drop seconds older than twice the window behind the newest.
-    if (this.bytesBySecond.size > (2 * THROUGHPUT_WINDOW_MS) / 1000 + 4) {
-      const oldest = second - (2 * THROUGHPUT_WINDOW_MS) / 1000;
+    const keepSeconds = (2 * (THROUGHPUT_WINDOW_MS + THROUGHPUT_LAG_MS)) / 1000;
+    if (this.bytesBySecond.size > keepSeconds + 4) {
+      const oldest = second - keepSeconds;
       for (const key of this.bytesBySecond.keys()) if (key < oldest) this.bytesBySecond.delete(key);
     }
   }

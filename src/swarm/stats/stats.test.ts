@@ -177,8 +177,12 @@ describe('FleetStats: merged distributions', () => {
         startMs: 1_000_000 + second * 1000,
       });
     }
-    // 100 kB finished each second: 100 kB/s over the last 10 full seconds
+    // 100 kB finished each second: 100 kB/s over 10 full seconds ending 3 s ago
     expect(stats.throughputBytesPerSecond(1_000_000 + 20_000)).toBe(100_000);
+    // Seconds not yet complete (the last 3) do not count: right after the last request, still 100 kB/s.
+    expect(stats.throughputBytesPerSecond(1_000_000 + 21_000)).toBe(100_000);
+    // Long after, nothing finished in the window.
+    expect(stats.throughputBytesPerSecond(1_000_000 + 60_000)).toBe(0);
   });
 
   it('counts stalled clients from their latest window and forgets stopped ones', () => {
