@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { TestContext } from 'vitest';
 import type { OriginSpecInput, ScenarioInput } from '../../config/index.js';
 import type { RunningOrigin } from '../../origin/index.js';
@@ -125,7 +125,8 @@ async function runScenarioTest(
   const interruption = new AbortController();
   const runOptions: RunScenarioOptions = {
     signal: AbortSignal.any([signal, interruption.signal]),
-    reportDir: provided.reportDir,
+    // The plugin's report folder, unless the scenario names its own (relative to the root).
+    reportDir: spec.report?.dir ? resolve(provided.root, spec.report.dir) : provided.reportDir,
     testPath: { fileStem: fileStemOf(filePath), testSlug: slugify(testName) },
     source: { file: relative(provided.root, filePath), test: testName },
     // After a signal the main process may be gone: logging through it would fail.
