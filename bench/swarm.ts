@@ -30,6 +30,13 @@ import { spawnOwned } from '../src/system/index.js';
 import { TOOL_VERSION } from '../src/version.js';
 
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Below this much available memory a swarm phase stops itself (about 100 viewers' worth). */
+const MIN_AVAILABLE_MIB = 1536;
+
+function memAvailableMiB(): number {
+  const match = /MemAvailable:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return Math.round(Number(match?.[1] ?? 0) / 1024);
+}
 // Live viewers start three segments back and catch up faster than real time: the first window
 // after the ramp is not steady playback. 20 s covers the catch-up of a 2 s-segment stream.
 const WARMUP_MS = 20_000;
@@ -189,15 +196,26 @@ async function swarmPhase(
     rampDoneMs = event.atMs;
   });
   let rssPeak = 0;
+  let memoryStop: string | undefined;
   const rssTimer = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    // The machine is shared: never push it into the OOM killer.
+    const availableMiB = memAvailableMiB();
+    if (availableMiB < MIN_AVAILABLE_MIB && !memoryStop) {
+      memoryStop = `stopped: MemAvailable ${availableMiB} MiB < ${MIN_AVAILABLE_MIB} MiB with ${pids.size} viewers started`;
+      log(memoryStop);
+      void swarm.stop();
+    }
   }, 1000);
   let ended = false;
   void swarm.done.then(() => {
     ended = true;
   });
   while (rampDoneMs === 0 && !ended) await sleep(200);
-  if (rampDoneMs === 0) throw new Error(`the swarm of ${count} ended before its ramp completed`);
+  if (rampDoneMs === 0) {
+    clearInterval(rssTimer);
+    throw new Error(memoryStop ?? `the swarm of ${count} ended before its ramp completed`);
+  }
   log(
     `swarm: ${count} viewers started in ${((rampDoneMs - (swarm.snapshot().startedAtMs ?? 0)) / 1000).toFixed(1)}s`,
   );
@@ -211,6 +229,7 @@ async function swarmPhase(
   const windowEndMs = Date.now();
   const final = await swarm.stop();
   clearInterval(rssTimer);
+  if (memoryStop) throw new Error(memoryStop);
   const viewersCpu = cpuDelta(viewersBefore, viewersAfter);
   return {
     clients: count,
@@ -435,25 +454,38 @@ async function main() {
       }
     }
     if (parts.has('scale')) {
-      const scale = await swarmPhase(origin, scaleClients, scaleSeconds, scaleRampRate);
-      const playback = playbackStats(scale);
-      results.scale = {
-        clients: scaleClients,
-        rampSeconds: scale.rampSeconds,
-        restarts: scale.restarts,
-        droppedLines: scale.droppedLines,
-        nodeRssPeakMiB: scale.nodeRssPeakMiB,
-        nodeCpuPerSecond: scale.nodeCpuSeconds / scale.windowSeconds,
-        viewersCpuPerSecond: scale.viewersCpuSeconds / scale.windowSeconds,
-        playback,
-      };
-      log(`scale: ${JSON.stringify(results.scale)}`);
-      rows.push([
-        `scale: ${scaleClients} viewers, ${scaleSeconds}s after ramp+${WARMUP_MS / 1000}s`,
-        `mean speed ${playback.meanSpeed.toFixed(4)} over ${playback.windows} windows of ${playback.clientsSampled} viewers; min window ${playback.minWindowSpeed.toFixed(3)}, min viewer mean ${playback.minClientMeanSpeed.toFixed(3)}; ${playback.windowsBelow0_9} windows / ${playback.clientsBelow0_9} viewers < 0.9; Node ${((scale.nodeCpuSeconds / scale.windowSeconds) * 100) | 0} % CPU, RSS ${scale.nodeRssPeakMiB.toFixed(0)} MiB`,
-        'mean >= 0.99, no viewer < 0.9',
-        playback.meanSpeed >= 0.99 && playback.clientsBelow0_9 === 0 ? 'yes' : 'NO',
-      ]);
+      let scale: SwarmPhase | undefined;
+      try {
+        scale = await swarmPhase(origin, scaleClients, scaleSeconds, scaleRampRate);
+      } catch (error) {
+        rows.push([
+          `scale: ${scaleClients} viewers`,
+          `not measured: ${(error as Error).message}`,
+          'mean >= 0.99, no viewer < 0.9',
+          'NO',
+        ]);
+        results.scale = { error: (error as Error).message };
+      }
+      if (scale) {
+        const playback = playbackStats(scale);
+        results.scale = {
+          clients: scaleClients,
+          rampSeconds: scale.rampSeconds,
+          restarts: scale.restarts,
+          droppedLines: scale.droppedLines,
+          nodeRssPeakMiB: scale.nodeRssPeakMiB,
+          nodeCpuPerSecond: scale.nodeCpuSeconds / scale.windowSeconds,
+          viewersCpuPerSecond: scale.viewersCpuSeconds / scale.windowSeconds,
+          playback,
+        };
+        log(`scale: ${JSON.stringify(results.scale)}`);
+        rows.push([
+          `scale: ${scaleClients} viewers, ${scaleSeconds}s after ramp+${WARMUP_MS / 1000}s`,
+          `restarts ${scale.restarts}, dropped lines ${scale.droppedLines}; mean speed ${playback.meanSpeed.toFixed(4)} over ${playback.windows} windows of ${playback.clientsSampled} viewers; min window ${playback.minWindowSpeed.toFixed(3)}, min viewer mean ${playback.minClientMeanSpeed.toFixed(3)}; ${playback.windowsBelow0_9} windows / ${playback.clientsBelow0_9} viewers < 0.9; Node ${((scale.nodeCpuSeconds / scale.windowSeconds) * 100) | 0} % CPU, RSS ${scale.nodeRssPeakMiB.toFixed(0)} MiB`,
+          'mean >= 0.99, no viewer < 0.9',
+          playback.meanSpeed >= 0.99 && playback.clientsBelow0_9 === 0 ? 'yes' : 'NO',
+        ]);
+      }
     }
     if (parts.has('ramp')) {
       const ramps = [];
