@@ -52,6 +52,26 @@ function verdictWord(report: Report, color: boolean): string {
   return paintText(report.verdict === 'pass' ? 'green' : report.verdict === 'fail' ? 'red' : 'yellow', word);
 }
 
+function columnStats(report: Report, name: string): { mean: number; max: number } | undefined {
+  const values = (report.timeseries?.series[name] ?? []).filter((value): value is number => value !== null);
+  if (values.length === 0) return undefined;
+  return { mean: values.reduce((sum, value) => sum + value, 0) / values.length, max: Math.max(...values) };
+}
+
+/** Origin-side numbers from the per-second series (exporters), when there are any. */
+function originHostLine(report: Report): string | undefined {
+  const parts: string[] = [];
+  const cpu = columnStats(report, 'node_cpu_utilization');
+  if (cpu) parts.push(`cpu avg ${formatPercent(cpu.mean)} max ${formatPercent(cpu.max)}`);
+  const memory = columnStats(report, 'node_memory_utilization');
+  if (memory) parts.push(`memory max ${formatPercent(memory.max)}`);
+  const requests = columnStats(report, 'nginx_requests_per_second');
+  if (requests) parts.push(`nginx ${formatNumber(Math.round(requests.mean))} req/s avg`);
+  const requestTime = columnStats(report, 'nginx_request_time_p95');
+  if (requestTime) parts.push(`request time p95 ≤ ${formatSeconds(requestTime.max)}`);
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
 /** The whole summary as lines (no trailing newline). */
 export function formatSummaryLines(report: Report, options: SummaryOptions = {}): string[] {
   const color = options.color ?? false;
@@ -121,6 +141,8 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
       `  origin       ${origin.kind}${versions ? ` · ${versions}` : ''} · ${origin.healthy ? 'healthy' : `UNHEALTHY: ${origin.problems.join('; ')}`}`,
     );
   }
+  const hostLine = originHostLine(report);
+  if (hostLine) lines.push(`  origin host  ${hostLine}`);
   const failingScrapes = Object.entries(report.scrapes).filter(([, health]) => health.failures > 0);
   if (failingScrapes.length > 0) {
     lines.push(
