@@ -4,7 +4,8 @@ import { expect, loadTest, scenario } from 'hls-swarm/vitest';
 /*
  * ABR: one nginx origin serving a master playlist with three variants (480p, 360p, 240p),
  * booted once for the file; two scenarios pick the highest and the lowest variant. Both must
- * hold the same latency/error gate, and the highest must really pull more bytes per second.
+ * hold the same latency/error gate, and the highest must really pull more bytes per second
+ * (averaged over each swarm's run).
  */
 loadTest.override({
   originSpec: { kind: 'nginx', profile: 'abr', port: 0, nginxExporterPort: 0, nodeExporterPort: 0 },
@@ -27,6 +28,7 @@ scenario('lowest variant', { swarm: { ...swarm, variant: 'lowest' }, slo }, (run
   expect(highest, 'the highest-variant scenario runs first').toBeDefined();
   const highBytesPerSecond = highest?.report.swarm?.throughputBytesPerSecond ?? 0;
   const lowBytesPerSecond = run.report.swarm?.throughputBytesPerSecond ?? 0;
-  // 480p at 1200 kb/s vs 240p at 400 kb/s: at least twice the bytes per second.
-  expect(highBytesPerSecond).toBeGreaterThan(2 * lowBytesPerSecond);
+  // 480p at 1200 kb/s vs 240p at 400 kb/s (plus audio, playlists and ffmpeg's start-up
+  // probing): measured 2.1-2.6x here; the gate asks for 1.5x.
+  expect(highBytesPerSecond).toBeGreaterThan(1.5 * lowBytesPerSecond);
 });

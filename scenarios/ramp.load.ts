@@ -24,7 +24,10 @@ scenario('ramp to 120 viewers in stages', {
     metricsPort: 0,
   },
   slo: {
-    request_errors: [{ threshold: 'rate<0.05', window: '10s' }, { threshold: 'rate<0.01', window: 'whole' }],
+    request_errors: [
+      { threshold: 'rate<0.05', window: '10s' },
+      { threshold: 'rate<0.01', window: 'whole' },
+    ],
     http_errors: { threshold: 'count==0', window: 'whole' },
     // Whole run: the ramp's spawn burst slows downloads on 2 cores.
     segment_duration: [{ threshold: 'p(95)<3s', window: 'whole' }, 'p(95)<1s'],

@@ -41,8 +41,12 @@ function distribution(summary: DistributionSummary | undefined): DistributionSum
 
 const nonNegativeInt = (value: number | undefined) => Math.max(0, Math.round(finite(value)));
 
-/** The swarm part of a report from the swarm's final snapshot. */
-export function swarmReportFromSnapshot(snapshot: SwarmSnapshot): SwarmReport {
+/**
+ * The swarm part of a report from the swarm's final snapshot. With `runSeconds` (how long the
+ * swarm ran), throughput is the run's average (all bytes / run time), not the snapshot's
+ * recent window, which is empty once the viewers have stopped.
+ */
+export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: number): SwarmReport {
   const requests = {} as SwarmReport['requests'];
   let bytesTotal = 0;
   for (const kind of ['manifest', 'segment', 'init', 'other'] as const) {
@@ -73,7 +77,10 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot): SwarmReport {
     bytesTotal,
     errorsByStatus: counts(snapshot.httpErrors),
     exitCategories: counts(snapshot.exitCategories),
-    throughputBytesPerSecond: Math.max(0, finite(snapshot.throughputBytesPerSecond)),
+    throughputBytesPerSecond:
+      runSeconds !== undefined && runSeconds > 0
+        ? bytesTotal / runSeconds
+        : Math.max(0, finite(snapshot.throughputBytesPerSecond)),
     distributions: {
       segmentTtfbSeconds: distribution(snapshot.segmentTtfbSeconds),
       segmentDurationSeconds: distribution(snapshot.segmentDurationSeconds),

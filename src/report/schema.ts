@@ -107,7 +107,10 @@ export const swarmReportSchema = z
     bytesTotal: z.number().min(0),
     errorsByStatus: z.record(z.string(), z.number().int().min(0)).describe('HTTP error responses by status'),
     exitCategories: z.record(z.string(), z.number().int().min(0)).describe('Viewer exits by category'),
-    throughputBytesPerSecond: z.number().min(0),
+    throughputBytesPerSecond: z
+      .number()
+      .min(0)
+      .describe('Response bytes per second, averaged over the time the swarm ran'),
     distributions: z.strictObject({
       segmentTtfbSeconds: distributionSummarySchema,
       segmentDurationSeconds: distributionSummarySchema,

@@ -424,7 +424,12 @@ export async function runScenario(
     ...(reason ? { reason } : {}),
     timeline,
     origin: originReport,
-    swarm: finalSnapshot ? swarmReportFromSnapshot(finalSnapshot) : null,
+    swarm: finalSnapshot
+      ? swarmReportFromSnapshot(
+          finalSnapshot,
+          (swarmEndMs - (finalSnapshot.startedAtMs ?? swarmStartMs ?? swarmEndMs)) / 1000,
+        )
+      : null,
     thresholds,
     timeseries,
     scrapes,
