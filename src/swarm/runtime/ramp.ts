@@ -171,8 +171,10 @@ export const realClock: SchedulerClock = {
 
 /**
  * Fires plan events at their absolute due times. Late events (a slow spawn, a busy loop) are
- * fired together at the next tick instead of pushing every later event back. At most
- * `maxPerTick` fire per turn so a 0 s stage to 1000 clients does not freeze the event loop.
+ * fired at the next turn instead of pushing every later event back. Each turn fires at most
+ * `maxPerTick` events and spends at most `maxTickMs` (a spawn blocks the thread until the child
+ * has exec'd), then yields so the viewers' pipes are read between spawns and their lines keep
+ * accurate arrival times.
  */
 export class RampScheduler {
   private index = 0;
@@ -185,6 +187,7 @@ export class RampScheduler {
     private readonly fire: (event: RampEvent, dueAtMs: number) => void,
     private readonly clock: SchedulerClock = realClock,
     private readonly maxPerTick = 64,
+    private readonly maxTickMs = 20,
   ) {}
 
   start(): void {
@@ -205,11 +208,17 @@ export class RampScheduler {
   private tick = (): void => {
     this.timer = undefined;
     if (this.stopped) return;
-    const offsetMs = this.clock.now() - this.startedAtMs;
+    const tickStartMs = this.clock.now();
+    const offsetMs = tickStartMs - this.startedAtMs;
     let fired = 0;
-    while (this.index < this.plan.events.length && fired < this.maxPerTick) {
+    let yielded = false;
+    while (this.index < this.plan.events.length) {
       const event = this.plan.events[this.index] as RampEvent;
       if (event.atMs > offsetMs) break;
+      if (fired >= this.maxPerTick || (fired > 0 && this.clock.now() - tickStartMs >= this.maxTickMs)) {
+        yielded = true;
+        break;
+      }
       this.index++;
       fired++;
       this.fire(event, this.startedAtMs + event.atMs);
@@ -217,8 +226,7 @@ export class RampScheduler {
     }
     const next = this.plan.events[this.index];
     if (!next) return;
-    const waitMs =
-      fired >= this.maxPerTick ? 0 : Math.max(0, next.atMs - (this.clock.now() - this.startedAtMs));
+    const waitMs = yielded ? 0 : Math.max(0, next.atMs - (this.clock.now() - this.startedAtMs));
     this.timer = this.clock.setTimeout(this.tick, waitMs);
   };
 }
