@@ -488,6 +488,23 @@ async function main() {
       }
     }
     if (parts.has('ramp')) {
+      // The ceiling ffmpeg itself sets: how many can start per second on this machine at all.
+      const startupCount = 50;
+      const startupBegan = Date.now();
+      const loop = spawnOwned(
+        'sh',
+        ['-c', `for i in $(seq ${startupCount}); do ffmpeg -hide_banner -version >/dev/null & done; wait`],
+        { stdio: 'ignore', buffer: false },
+      );
+      await loop.exited;
+      const startupPerSecond = startupCount / ((Date.now() - startupBegan) / 1000);
+      results.ffmpegStartupPerSecond = startupPerSecond;
+      rows.push([
+        'ramp ceiling: ffmpeg start-up',
+        `${startupCount} × 'ffmpeg -version' started at once finish at ${startupPerSecond.toFixed(1)}/s (~0.1 CPU-s each: 215 shared libraries)`,
+        '(context)',
+        '-',
+      ]);
       const ramps = [];
       const standIn = standInFfmpeg();
       for (const [label, binary] of [
