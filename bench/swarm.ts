@@ -167,7 +167,8 @@ interface SwarmPhase {
   nodeRssPeakMiB: number;
   windowStartMs: number;
   windowEndMs: number;
-  requests: RequestRecord[];
+  /** Compact per-request facts for the accuracy check (only when `keepRequests`). */
+  requests: { kind: RequestRecord['kind']; startMs: number; bytes: number }[];
   playback: PlaybackSample[];
   restarts: number;
   droppedLines: number;
@@ -180,17 +181,22 @@ async function swarmPhase(
   count: number,
   seconds: number,
   rate = rampRate,
+  keepRequests = false,
 ): Promise<SwarmPhase> {
   const rampSeconds = count / rate;
   // Long enough for a slow ramp; the phase stops the swarm itself once its window is measured.
   const spec = specFor(count, Math.ceil(rampSeconds * 4 + WARMUP_MS / 1000 + seconds + 60), rate);
   const swarm = await startSwarm({ url: origin.streamUrl, spec, log });
   const pids = new Set<number>();
-  const requests: RequestRecord[] = [];
+  const requests: SwarmPhase['requests'] = [];
   const playback: PlaybackSample[] = [];
   let rampDoneMs = 0;
   swarm.on('clientStarted', (event) => pids.add(event.pid));
-  swarm.on('request', (record) => requests.push(record));
+  // Only what the accuracy check needs, so the bench itself adds little to Node's RSS.
+  if (keepRequests)
+    swarm.on('request', (record) =>
+      requests.push({ kind: record.kind, startMs: record.startMs, bytes: record.bytes ?? 0 }),
+    );
   swarm.on('playback', (sample) => playback.push(sample));
   swarm.on('rampComplete', (event) => {
     rampDoneMs = event.atMs;
@@ -300,7 +306,7 @@ function accuracy(phase: SwarmPhase, accessLogPath: string) {
   for (const record of phase.requests) {
     if (!inWindow(record.startMs) || (record.kind !== 'manifest' && record.kind !== 'segment')) continue;
     swarm[record.kind].count++;
-    swarm[record.kind].bytes += record.bytes ?? 0;
+    swarm[record.kind].bytes += record.bytes;
   }
   const nginx = { manifest: { count: 0, bytes: 0 }, segment: { count: 0, bytes: 0 } };
   for (const entry of readAccessLog(accessLogPath)) {
@@ -409,7 +415,7 @@ async function main() {
   const rows: string[][] = [];
   try {
     if (parts.has('overhead') || parts.has('accuracy')) {
-      const swarm = await swarmPhase(origin, clients, windowSeconds);
+      const swarm = await swarmPhase(origin, clients, windowSeconds, rampRate, parts.has('accuracy'));
       results.swarmPhase = { ...swarm, requests: swarm.requests.length, playback: playbackStats(swarm) };
       log(`swarm phase: ${JSON.stringify(results.swarmPhase)}`);
       if (parts.has('accuracy') && origin.accessLog) {
