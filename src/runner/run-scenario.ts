@@ -12,6 +12,7 @@ import { type RunningOrigin, startOrigin } from '../origin/index.js';
 import {
   buildReport,
   buildTimeline,
+  formatClock,
   formatProgress,
   type OriginReport,
   originReportFrom,
@@ -175,10 +176,22 @@ export async function runScenario(
       log(`[hls-swarm] ${scenario.name}: starting ${scenario.origin.kind} origin`);
       const logDir =
         options.keepOriginLogs === false ? undefined : join(reportPath.replace(/\.json$/, '.logs'), 'origin');
-      origin = await startOrigin(scenario.origin, {
-        signal: controller.signal,
-        ...(logDir ? { logDir } : {}),
-      });
+      // A VM origin may take minutes to boot: say so at every progress interval.
+      const bootStartMs = Date.now();
+      const bootTimer = setInterval(() => {
+        const waited = formatClock((Date.now() - bootStartMs) / 1000);
+        log(
+          `[hls-swarm] ${scenario.name}: waiting for the ${scenario.origin.kind} origin (${waited}, ready timeout ${scenario.origin.readyTimeout})`,
+        );
+      }, progressIntervalMs);
+      try {
+        origin = await startOrigin(scenario.origin, {
+          signal: controller.signal,
+          ...(logDir ? { logDir } : {}),
+        });
+      } finally {
+        clearInterval(bootTimer);
+      }
     }
     if (controller.signal.aborted) throw controller.signal.reason;
     log(
