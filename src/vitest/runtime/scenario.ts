@@ -196,8 +196,9 @@ export function scenario(
       await runScenarioTest(name, spec, options, context, undefined);
     });
   } else {
-    // The file's origin: boots once per file (its ready time counts against the hook timeout).
-    const timeout = options.timeout ?? defaultTimeoutMs(name, spec, { kind: 'python' });
+    // The file's origin boots once, within the first test that uses it; its kind is only known
+    // at run time, so the timeout allows for the slowest default boot (vm: 180 s).
+    const timeout = options.timeout ?? defaultTimeoutMs(name, spec, { kind: 'vm' });
     loadTest(
       name,
       { timeout },
