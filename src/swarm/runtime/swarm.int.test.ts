@@ -131,4 +131,33 @@ describe('swarm against a live origin', () => {
     expect(snapshot.exitCategories).toEqual({ clean: 2 });
     expect(liveFfmpeg(pids)).toEqual([]);
   });
+
+  it('follows k6-style stages: up to 2 viewers, then down to 1', async () => {
+    const spec = swarmSchema.parse({
+      clients: 1,
+      metricsPort: 0,
+      stages: [
+        { duration: '1s', target: 2 },
+        { duration: '4s', target: 2 },
+        { duration: '1s', target: 1 },
+        { duration: '3s', target: 1 },
+      ],
+    });
+    const swarm = await startSwarm({ url: origin.streamUrl, spec });
+    const started: number[] = [];
+    const exited: { clientId: number; atMs: number }[] = [];
+    swarm.on('clientStarted', (event) => started.push(event.clientId));
+    swarm.on('clientExited', (event) => exited.push(event));
+    expect(swarm.plan.totalDurationMs).toBe(9000);
+    const t0 = Date.now();
+    const snapshot = await swarm.done;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(8500);
+    expect(started).toEqual([0, 1]);
+    // Client 1 (the highest id) stops when the target falls to 1, client 0 at the end.
+    expect(exited.map((event) => event.clientId)).toEqual([1, 0]);
+    expect((exited[0]?.atMs ?? 0) - t0).toBeGreaterThanOrEqual(5000);
+    expect((exited[0]?.atMs ?? 0) - t0).toBeLessThan(8500);
+    expect(snapshot.restarts).toBe(0);
+    expect(snapshot.clientsTarget).toBe(2);
+  });
 });
