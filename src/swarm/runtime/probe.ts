@@ -21,7 +21,7 @@ export interface ProbeResult {
 }
 
 /** True for 127.0.0.0/8, ::1 and 'localhost' (with or without the brackets of a URL). */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
