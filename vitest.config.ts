@@ -6,7 +6,8 @@ import { hlsSwarm } from './src/vitest/node/plugin.js';
  * Three projects:
  *  - unit: pure logic fed with recorded real outputs from fixtures/ (fast, parallel)
  *  - integration: real ffmpeg, nginx, python, exporters, QEMU, dockerd as processes.
- *    Files run one at a time: on a 2-core machine parallel origins would starve each other.
+ *    Files run one at a time, and not beside other projects: on a 2-core machine parallel
+ *    origins would starve each other.
  *  - load: scenarios/**\/*.load.ts, the example gates users copy — added by the plugin
  *    exactly as a user's config gets it (`plugins: [hlsSwarm()]`).
  * `hls-swarm/vitest` resolves to the source here, so scenarios import it like users do.
@@ -34,6 +35,9 @@ export default defineConfig({
           name: 'integration',
           include: ['src/**/*.int.test.ts'],
           fileParallelism: false,
+          // After the unit tests, before the load project (groupOrder 100): real processes
+          // must not compete with other tests for the 2 cores.
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

@@ -27,6 +27,12 @@ export interface HlsSwarmPluginOptions {
   /** Live progress lines; default true. */
   progress?: boolean;
   /**
+   * Vitest runs projects in parallel unless their `sequence.groupOrder` differs. Load scenarios
+   * must not share the machine with other tests (they would measure them), so the load project
+   * runs in a group of its own after the others; default 100.
+   */
+  groupOrder?: number;
+  /**
    * When the config has no `test.projects`, the plugin must declare one for the existing
    * tests too (a config with projects runs only its projects); its name. Default 'unit'.
    */
@@ -83,6 +89,7 @@ export function hlsSwarm(options: HlsSwarmPluginOptions = {}): Vite.Plugin {
           include,
           exclude: DEFAULT_EXCLUDE,
           fileParallelism: options.fileParallelism ?? false,
+          sequence: { groupOrder: options.groupOrder ?? 100 },
           testTimeout: options.testTimeout ?? 900_000,
           hookTimeout: options.hookTimeout ?? 300_000,
           provide: {
