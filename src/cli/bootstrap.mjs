@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptInstall, missingPackages, NEEDS_FOR } from './requirements.mjs';
+import { aptInstall, missingPackages, NEEDS_FOR } from '../system/requirements.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'test';

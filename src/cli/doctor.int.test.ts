@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { locate, REQUIREMENTS } from './requirements.mjs';
+import { locate, REQUIREMENTS } from '../system/requirements.mjs';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { locate } from './requirements.mjs';
 
 /** A program we need is not installed. The message names it and the command that installs it. */
 export class MissingBinaryError extends Error {
@@ -17,18 +16,10 @@ export class MissingBinaryError extends Error {
   }
 }
 
-/** Absolute path of `binary` on PATH (also searching sbin, where Debian puts nginx), or undefined. */
+/** Absolute path of `binary` on PATH or in the sbin folders (where Debian puts nginx), or undefined. */
 export function findBinary(binary: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (binary.includes('/')) return binary;
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = join(dir, binary);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
+  return locate(binary, env);
 }
 
 /** `findBinary` or a MissingBinaryError naming the Debian package to install. */

@@ -62,6 +62,25 @@ export async function claimPort(port: number, purpose: string, host = '127.0.0.1
   return port;
 }
 
+/**
+ * Claims several ports in order (each checked free, 0 → a free one), making sure 0 never
+ * hands out a port already given earlier in the same call.
+ */
+export async function claimPorts(
+  requests: ReadonlyArray<readonly [port: number, purpose: string]>,
+  host = '127.0.0.1',
+): Promise<number[]> {
+  const claimed: number[] = [];
+  for (const [port, purpose] of requests) {
+    let got = await claimPort(port, purpose, host);
+    for (let attempt = 0; port === 0 && claimed.includes(got) && attempt < 20; attempt++) {
+      got = await claimPort(0, purpose, host);
+    }
+    claimed.push(got);
+  }
+  return claimed;
+}
+
 /** True when something accepts TCP connections on host:port. */
 export function isPortListening(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {

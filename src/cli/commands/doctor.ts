@@ -10,7 +10,7 @@ import {
   ORIGIN_NEEDS,
   REQUIREMENTS,
   versionOf,
-} from '../requirements.mjs';
+} from '../../system/requirements.mjs';
 
 export const usage = `Usage: hls-swarm doctor [--fix] [--json]
 

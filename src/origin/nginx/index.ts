@@ -1,7 +1,7 @@
 import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type OriginSpec, parseDurationMs, resolvePort } from '../../config/index.js';
-import { claimPort, findBinary, MissingBinaryError } from '../../system/index.js';
+import { claimPorts, findBinary, MissingBinaryError } from '../../system/index.js';
 import {
   binaryVersion,
   ffmpegVersion,
@@ -44,16 +44,12 @@ function accessLogMaxBytes(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * A binary on PATH or in the `sbin` next to each `bin` on PATH: Debian installs nginx in
- * /usr/sbin, which is not on a non-root user's PATH. PATH without nginx means no nginx.
+ * The first of `names` on PATH or in the `sbin` beside each `bin` on PATH (findBinary's rule):
+ * Debian installs nginx in /usr/sbin. PATH without nginx means no nginx.
  */
 export function findSbinBinary(names: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  const withSbin = dirs.flatMap((dir) =>
-    /\/bin\/?$/.test(dir) ? [dir, dir.replace(/\/bin\/?$/, '/sbin')] : [dir],
-  );
   for (const name of names) {
-    const found = findBinary(name, { PATH: [...new Set(withSbin)].join(delimiter) });
+    const found = findBinary(name, env);
     if (found) return found;
   }
   return undefined;
@@ -90,22 +86,6 @@ export function traversableByOthers(path: string): boolean {
 function workerUser(workspace: string): string | undefined {
   if (process.getuid?.() !== 0) return undefined;
   return traversableByOthers(workspace) ? undefined : 'root';
-}
-
-/** Claims the ports in order, making sure `0` never hands out the same free port twice. */
-async function claimDistinct(
-  requests: Array<[port: number, purpose: string]>,
-  host: string,
-): Promise<number[]> {
-  const claimed: number[] = [];
-  for (const [port, purpose] of requests) {
-    let got = await claimPort(port, purpose, host);
-    for (let attempt = 0; port === 0 && claimed.includes(got) && attempt < 20; attempt++) {
-      got = await claimPort(0, purpose, host);
-    }
-    claimed.push(got);
-  }
-  return claimed;
 }
 
 /**
@@ -150,7 +130,7 @@ export async function startNginxOrigin(
       [spec.nodeExporterPort ?? exporterDefault('nodeExporter'), 'node exporter'],
     );
   }
-  const [httpPort, nginxExporterPort, nodeExporterPort] = await claimDistinct(portRequests, spec.bind);
+  const [httpPort, nginxExporterPort, nodeExporterPort] = await claimPorts(portRequests, spec.bind);
   const host = urlHost(spec.bind);
   const listenHost = spec.bind.includes(':') ? `[${spec.bind}]` : spec.bind;
 

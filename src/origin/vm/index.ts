@@ -20,7 +20,7 @@ import {
 } from '../../config/index.js';
 import {
   BoundedLogFile,
-  claimPort,
+  claimPorts,
   type OwnedProcess,
   ownDirectory,
   releaseDirectory,
@@ -113,22 +113,6 @@ function kvmAccessible(): boolean {
   }
 }
 
-/** Claims ports in order; 0 gets a free port, never one handed out earlier in the same call. */
-async function claimDistinct(
-  requests: Array<[port: number, purpose: string]>,
-  host: string,
-): Promise<number[]> {
-  const claimed: number[] = [];
-  for (const [port, purpose] of requests) {
-    let got = await claimPort(port, purpose, host);
-    for (let attempt = 0; port === 0 && claimed.includes(got) && attempt < 20; attempt++) {
-      got = await claimPort(0, purpose, host);
-    }
-    claimed.push(got);
-  }
-  return claimed;
-}
-
 function fileSize(path: string): number {
   try {
     return statSync(path).size;
@@ -189,7 +173,7 @@ export async function startVmOrigin(
         { kind: 'vm', part: 'port' },
       );
     }
-    const claimed = await claimDistinct(requests, spec.hostAddress);
+    const claimed = await claimPorts(requests, spec.hostAddress);
     ports = {
       http: claimed[0] as number,
       nginxExporter: claimed[1] as number,
@@ -206,7 +190,7 @@ export async function startVmOrigin(
     };
     if (spec.consolePort !== undefined) {
       ports.console = (
-        await claimDistinct([[spec.consolePort, 'vm serial console (TCP)']], spec.hostAddress)
+        await claimPorts([[spec.consolePort, 'vm serial console (TCP)']], spec.hostAddress)
       )[0];
     }
   }

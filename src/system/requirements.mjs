@@ -134,13 +134,20 @@ export const NEEDS_FOR = {
   test: REQUIREMENTS.map((r) => r.binary),
 };
 
-// Debian keeps daemons in sbin, which is not on a normal user's PATH.
-const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-/** Absolute path of a binary on PATH (or in sbin), or undefined. @param {string} binary @param {NodeJS.ProcessEnv} [env] */
+/**
+ * Absolute path of a binary on PATH, or in the `sbin` beside each `bin` on PATH (Debian keeps
+ * nginx and dockerd in /usr/sbin, which is not on a normal user's PATH), or undefined.
+ * A PATH without a binary's folder means no binary: tests rely on that.
+ * @param {string} binary @param {NodeJS.ProcessEnv} [env]
+ */
 export function locate(binary, env = process.env) {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  const withSbin = [
+    ...new Set(
+      dirs.flatMap((dir) => (/\/bin\/?$/.test(dir) ? [dir, dir.replace(/\/bin\/?$/, '/sbin')] : [dir])),
+    ),
+  ];
+  for (const dir of withSbin) {
     const candidate = join(dir, binary);
     try {
       accessSync(candidate, constants.X_OK);
