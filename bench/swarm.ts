@@ -220,7 +220,10 @@ async function swarmPhase(
   while (rampDoneMs === 0 && !ended) await sleep(200);
   if (rampDoneMs === 0) {
     clearInterval(rssTimer);
-    throw new Error(memoryStop ?? `the swarm of ${count} ended before its ramp completed`);
+    throw new Error(
+      memoryStop ??
+        `the swarm of ${count} ended before its ramp completed (${pids.size} had started; the machine's CPU was saturated)`,
+    );
   }
   log(
     `swarm: ${count} viewers started in ${((rampDoneMs - (swarm.snapshot().startedAtMs ?? 0)) / 1000).toFixed(1)}s`,
