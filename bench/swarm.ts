@@ -12,7 +12,7 @@
 // 3. scale: S viewers; playback speed windows (>= 10 s) after ramp + warmup: mean and minimum.
 // 4. ramp: achieved start rate (first to last spawn) at 10, 50 and 100 viewers/s.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -294,6 +294,7 @@ async function barePhase(origin: RunningOrigin, count: number, seconds: number) 
   const windowEndMs = Date.now();
   const ffmpegCount = groupMembers(shell.pid, 'ffmpeg').length;
   await shell.stop(5000);
+  rmSync(script, { force: true });
   return {
     clients: count,
     running: ffmpegCount,
@@ -534,6 +535,7 @@ async function main() {
         }
       }
       results.ramp = ramps;
+      rmSync(dirname(standIn), { recursive: true, force: true });
     }
   } finally {
     await origin.stop();
