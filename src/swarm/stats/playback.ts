@@ -31,6 +31,8 @@ export class PlaybackTracker {
   private windowStartMs: number | undefined;
   private windowStartOutUs = 0;
   private lastOutUs = 0;
+  /** Largest single out_time jump seen: about one segment, since segments arrive whole. */
+  private burstUs = 0;
   private spawnMs: number | undefined;
   private bestLeadSeconds = Number.NEGATIVE_INFINITY;
   private currentLeadSeconds: number | undefined;
@@ -52,6 +54,7 @@ export class PlaybackTracker {
     this.lastOutUs = 0;
     this.bestLeadSeconds = Number.NEGATIVE_INFINITY;
     this.currentLeadSeconds = undefined;
+    this.burstUs = 0;
   }
 
   /** The most recent sample, if a window has closed. */
@@ -62,7 +65,11 @@ export class PlaybackTracker {
   /** A progress event; returns a sample when it closes a window. */
   progress(atMs: number, outTimeUs: number): PlaybackSample | undefined {
     if (this.windowStartMs === undefined) this.start(atMs);
-    if (Number.isFinite(outTimeUs) && outTimeUs >= this.lastOutUs) this.lastOutUs = outTimeUs;
+    if (Number.isFinite(outTimeUs) && outTimeUs >= this.lastOutUs) {
+      // The first jump is the initial catch-up (three segments back from the live edge).
+      if (this.lastOutUs > 0) this.burstUs = Math.max(this.burstUs, outTimeUs - this.lastOutUs);
+      this.lastOutUs = outTimeUs;
+    }
     if (this.lastOutUs > 0 && this.spawnMs !== undefined) {
       const lead = this.lastOutUs / 1e6 - (atMs - this.spawnMs) / 1000;
       this.currentLeadSeconds = lead;
@@ -79,12 +86,18 @@ export class PlaybackTracker {
     if (this.lastOutUs > 0 && this.spawnMs !== undefined) {
       this.currentLeadSeconds = this.lastOutUs / 1e6 - (nowMs - this.spawnMs) / 1000;
     }
-    const speed = (this.lastOutUs - this.windowStartOutUs) / 1000 / elapsedMs;
+    const advanceUs = this.lastOutUs - this.windowStartOutUs;
+    const speed = advanceUs / 1000 / elapsedMs;
+    // A live viewer gets media a segment at a time, so a window that closes just before a
+    // segment lands reads short by up to one segment (10 s of a 2 s-segment stream reads
+    // 0.8, 1.0 or 1.2 for a perfect viewer). Stalled means short even granting that one
+    // segment (capped at half the window so it never hides a hung viewer).
+    const allowanceUs = Math.min(this.burstUs, (elapsedMs * 1000) / 2);
     const sample: PlaybackSample = {
       clientId: this.clientId,
       atMs: nowMs,
       speed,
-      stalled: speed < this.stallThreshold,
+      stalled: (advanceUs + allowanceUs) / 1000 / elapsedMs < this.stallThreshold,
     };
     if (this.currentLeadSeconds !== undefined) {
       sample.driftSeconds = Math.max(0, this.bestLeadSeconds - this.currentLeadSeconds);

@@ -217,6 +217,42 @@ describe('PlaybackTracker', () => {
     }
   });
 
+  it('segment-sized bursts never flag a realtime viewer, whatever the window phase', () => {
+    // Segments land every 2 s with up to ±0.6 s of download jitter; out_time jumps by a whole
+    // 2 s segment when one lands. A 10 s window then holds 4, 5 or 6 segments: 0.8, 1.0, 1.2.
+    let shortWindows = 0;
+    for (const phaseMs of [0, 300, 700, 1100, 1600, 1900]) {
+      const landings = Array.from(
+        { length: 60 },
+        (_, k) => phaseMs + k * 2000 + Math.round(600 * Math.sin(k * 1.3)),
+      );
+      const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
+      tracker.start(0);
+      const samples = [];
+      for (let t = 500; t <= 110_000; t += 500) {
+        const segmentsLanded = landings.filter((at) => at <= t).length;
+        const sample = tracker.progress(t, (6 + 2 * segmentsLanded) * 1e6);
+        if (sample) samples.push(sample);
+      }
+      const steady = samples.slice(1);
+      shortWindows += steady.filter((sample) => sample.speed < 0.9).length;
+      for (const sample of steady) expect(sample.stalled, `phase ${phaseMs} at ${sample.atMs}`).toBe(false);
+    }
+    // The quantisation is really exercised: some windows read below the 0.9 threshold.
+    expect(shortWindows).toBeGreaterThan(0);
+  });
+
+  it('a viewer at half speed is stalled even with the one-segment allowance', () => {
+    const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
+    tracker.start(0);
+    const samples = [];
+    for (let t = 1000, out = 6e6; t <= 41_000; t += 4000, out += 2e6) {
+      const sample = tracker.progress(t, out);
+      if (sample) samples.push(sample);
+    }
+    for (const sample of samples.slice(1)) expect(sample.stalled).toBe(true);
+  });
+
   it('a slow starter counts: the first window starts at spawn', () => {
     const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
     tracker.start(0);
