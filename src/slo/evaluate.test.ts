@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MetricStore } from '../metrics/index.js';
+import { seededRandom } from '../system/index.js';
 import { evaluateThresholds, type RunTimeline, slidingWindowStarts, thresholdsPassed } from './evaluate.js';
 import { compileSlo } from './parse.js';
 
 const T0 = 1_700_000_000_000;
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failure can be replayed. */
+const random = seededRandom;
 
 /** Reference percentile: plain JS sort, then linear interpolation between closest ranks. */
 function referencePercentile(values: number[], q: number): number {

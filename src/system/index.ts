@@ -6,6 +6,7 @@ export * from './binaries.js';
 export * from './log-file.js';
 export * from './owned-process.js';
 export * from './ports.js';
+export * from './random.js';
 export {
   ownContainer,
   ownDirectory,

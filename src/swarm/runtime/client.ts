@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import { type ExitInfo, type OwnedProcess, spawnOwned } from '../../system/index.js';
+import { type ExitInfo, type OwnedProcess, seededRandom, spawnOwned } from '../../system/index.js';
 import type { ExitCategory, RequestRecord } from '../types.js';
 import { attemptForRestart, type BackoffPolicy, restartDelayMs } from './backoff.js';
-import { hashClientId, seededRandom } from './ramp.js';
+import { hashClientId } from './ramp.js';
 
 /*
  * One supervised viewer: spawns its ffmpeg as an owned process (own process group, watchdog),

@@ -35,18 +35,6 @@ export function hashClientId(clientId: number, salt = 0): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32: a small, fast, seedable PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Deterministic start jitter of one client in [0, maxJitterMs): the same id always gets the same delay. */
 export function clientJitterMs(clientId: number, maxJitterMs: number): number {
   if (maxJitterMs <= 0) return 0;

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../system/index.js';
 import type { RequestRecord } from '../types.js';
 import { Distribution, FleetStats, PlaybackTracker, percentileOfSorted, summarize } from './index.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failure can be replayed. */
+const random = seededRandom;
 
 const PERCENTILES = [50, 90, 95, 99] as const;
 
