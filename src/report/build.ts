@@ -1,4 +1,5 @@
 import type { RunningOrigin } from '../origin/index.js';
+import type { ThresholdResult } from '../slo/index.js';
 import type { DistributionSummary, SwarmSnapshot } from '../swarm/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
@@ -212,6 +213,20 @@ export function buildReport(parts: ReportParts): Report {
 }
 
 /** Whether the run's strict thresholds all held and nothing went wrong: pass or fail. */
+/** The report's view of one threshold result (the engine's extra window details left out). */
+export function thresholdEntryFrom(result: ThresholdResult): ThresholdResultEntry {
+  return {
+    metric: result.metric,
+    expression: result.expression,
+    window: result.window,
+    observed: result.observed,
+    ok: result.ok,
+    strict: result.strict,
+    abortOnFail: result.abortOnFail,
+    ...(result.message ? { message: result.message } : {}),
+  };
+}
+
 export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[]): 'pass' | 'fail' {
   return thresholds.some((result) => result.strict && !result.ok) ? 'fail' : 'pass';
 }

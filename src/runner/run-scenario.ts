@@ -27,6 +27,7 @@ import {
   slugify,
   swarmReportFromSnapshot,
   type ThresholdResultEntry,
+  thresholdEntryFrom,
   type Verdict,
   verdictFromThresholds,
   writeReport,
@@ -361,16 +362,7 @@ export async function runScenario(
       ...(rampEndMs !== undefined ? { rampEndMs } : {}),
       ...(steady !== undefined ? { steadyStartMs: Math.min(steady, sloEndMs) } : {}),
       endMs: sloEndMs,
-    }).map((result) => ({
-      metric: result.metric,
-      expression: result.expression,
-      window: result.window,
-      observed: result.observed,
-      ok: result.ok,
-      strict: result.strict,
-      abortOnFail: result.abortOnFail,
-      ...(result.message ? { message: result.message } : {}),
-    }));
+    }).map(thresholdEntryFrom);
   }
 
   let verdict: Verdict;

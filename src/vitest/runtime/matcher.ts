@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { parseWith, type SloSpec, sloSchema } from '../../config/index.js';
 import type { MetricStore } from '../../metrics/index.js';
-import { formatThresholdLine, type ThresholdResultEntry } from '../../report/index.js';
+import { formatThresholdLine, type ThresholdResultEntry, thresholdEntryFrom } from '../../report/index.js';
 import type { RunResult } from '../../runner/index.js';
 import { compileSlo, evaluateThresholds, type RunTimeline } from '../../slo/index.js';
 
@@ -84,16 +84,7 @@ export function sloResultsFor(received: unknown, thresholds?: SloThresholdsInput
   } else {
     throw new TypeError('toMeetSlo expects a RunResult (scenario()/runScenario()) or the `metrics` fixture');
   }
-  return evaluateThresholds(compiled, store, timeline).map((result) => ({
-    metric: result.metric,
-    expression: result.expression,
-    window: result.window,
-    observed: result.observed,
-    ok: result.ok,
-    strict: result.strict,
-    abortOnFail: result.abortOnFail,
-    ...(result.message ? { message: result.message } : {}),
-  }));
+  return evaluateThresholds(compiled, store, timeline).map(thresholdEntryFrom);
 }
 
 expect.extend({
