@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../config/index.js';
 import { findBinary, MissingBinaryError, PortInUseError } from '../system/index.js';
+import { alive, groupMembers, listeningPorts, waitUntil } from '../system/test/processes.js';
 import { OriginStartError, startOrigin } from './index.js';
-import { alive, groupMembers, listeningPorts, waitUntil } from './test/leftovers.js';
 
 /** The real python executable (python3 may be a pyenv shim that needs pyenv on PATH). */
 function realPython(): string {

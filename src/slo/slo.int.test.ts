@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../config/index.js';
 import { MetricsSampler } from '../metrics/index.js';
 import { playlistSegments, type RunningOrigin, startOrigin } from '../origin/index.js';
+import { groupMembers } from '../system/test/processes.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from './index.js';
 
 /*
@@ -15,24 +14,6 @@ import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '.
 
 const INTERVAL = '500ms';
 const INTERVAL_MS = 500;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function groupMembers(pgids: number[]): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, group]) => pgids.includes(group as number) && alive(pid as number))
-    .map(([pid]) => pid as number);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,46 +1,17 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawnOwned } from './index.js';
-
-/** True while `pid` exists and is not a zombie (a reaped-later zombie has already exited). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** PIDs of every process in a process group, via ps (the group outlives its leader). */
-function groupMembers(pgid: number): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, group]) => group === pgid && alive(pid as number))
-    .map(([pid]) => pid as number);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
-}
+import { alive, groupMembers, waitUntil } from './test/processes.js';
 
 describe('owned processes', () => {
   it('stop() sends SIGTERM and the process group exits', async () => {
     const child = spawnOwned('sh', ['-c', 'sleep 300 & wait']);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(groupMembers(child.pid).length).toBeGreaterThanOrEqual(2);
+    expect(groupMembers([child.pid]).length).toBeGreaterThanOrEqual(2);
     const exit = await child.stop(2000);
     expect(exit.signal).toBe('SIGTERM');
-    expect(await waitUntil(() => groupMembers(child.pid).length === 0, 2000)).toBe(true);
+    expect(await waitUntil(() => groupMembers([child.pid]).length === 0, 2000)).toBe(true);
   });
 
   it('escalates to SIGKILL when SIGTERM is ignored past the grace period', async () => {
@@ -50,7 +21,7 @@ describe('owned processes', () => {
     const exit = await child.stop(500);
     expect(exit.signal).toBe('SIGKILL');
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
-    expect(await waitUntil(() => groupMembers(child.pid).length === 0, 2000)).toBe(true);
+    expect(await waitUntil(() => groupMembers([child.pid]).length === 0, 2000)).toBe(true);
   });
 
   it('reports a missing binary through the exit promise instead of throwing', async () => {
@@ -70,7 +41,7 @@ describe('owned processes', () => {
       owner.once('exit', () => reject(new Error('owner exited early')));
     });
     const { pids, watchdog } = JSON.parse(line) as { pids: number[]; watchdog: number };
-    const members = pids.flatMap(groupMembers);
+    const members = groupMembers(pids);
     expect(members.length).toBeGreaterThanOrEqual(3);
     expect(members.every(alive)).toBe(true);
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alive, groupMembers, listeningPorts, waitUntil } from '../../origin/test/leftovers.js';
+import { alive, groupMembers, listeningPorts, waitUntil } from '../../system/test/processes.js';
 
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 

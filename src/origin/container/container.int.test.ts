@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerOriginSchema, swarmSchema } from '../../config/index.js';
 import { type SwarmHandle, startSwarm } from '../../swarm/index.js';
+import { alive } from '../../system/test/processes.js';
 import { startOrigin } from '../registry.js';
 import type { RunningOrigin } from '../types.js';
 import { findSamples } from '../wait/index.js';
@@ -26,15 +27,6 @@ let engine: TestDockerEngine | undefined;
 const origins: RunningOrigin[] = [];
 const swarms: SwarmHandle[] = [];
 const viewerPids: number[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function getText(url: string): Promise<{ status: number; body: string }> {
   const response = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });

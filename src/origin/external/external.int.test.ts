@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../../config/index.js';
+import { groupMembers, listeningPorts } from '../../system/test/processes.js';
 import { OriginStartError, type RunningOrigin, startOrigin } from '../index.js';
-import { groupMembers, listeningPorts } from '../test/leftovers.js';
 import { isLoopbackHost } from './index.js';
 
 describe('external origin', () => {

@@ -4,8 +4,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../../config/index.js';
 import { findFreePort } from '../../system/index.js';
+import { alive, groupMembers, listeningPorts, waitUntil } from '../../system/test/processes.js';
 import { findSamples, playlistSegments, type RunningOrigin, startOrigin } from '../index.js';
-import { alive, groupMembers, listeningPorts, waitUntil } from '../test/leftovers.js';
 import type { NginxAccessLogEntry } from './config.js';
 
 async function get(url: string, headers: Record<string, string> = {}) {

@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../../config/index.js';
+import { alive, groupMembers, listeningPorts, waitUntil } from '../../system/test/processes.js';
 import { masterVariants, playlistSegments, type RunningOrigin, startOrigin } from '../index.js';
-import { alive, groupMembers, listeningPorts, waitUntil } from '../test/leftovers.js';
 
 async function get(url: string) {
   const response = await request(url);

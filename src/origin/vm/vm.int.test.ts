@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { startSwarm } from '../../swarm/index.js';
 import { findFreePort, isPortListening, PortInUseError } from '../../system/index.js';
+import { alive } from '../../system/test/processes.js';
 import { OriginStartError } from '../errors.js';
 import type { RunningOrigin } from '../types.js';
 import { findSamples } from '../wait/index.js';
@@ -45,15 +46,6 @@ function ourQemuPids(): number[] {
         Number(ppid) === process.pid && comm?.startsWith('qemu-system') && !stat?.startsWith('Z'),
     )
     .map(([pid]) => Number(pid));
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 let image: GuestImage;

@@ -5,20 +5,11 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swarmSchema } from '../../config/index.js';
 import { findFreePort, type OwnedProcess, spawnOwned } from '../../system/index.js';
+import { alive } from '../../system/test/processes.js';
 import { TOOL_VERSION } from '../../version.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
 import type { RequestRecord } from '../types.js';
 import { buildClientCommand, detectFfmpeg, selectVariant, VariantProbeError } from './index.js';
-
-/** True while `pid` exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

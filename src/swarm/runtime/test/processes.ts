@@ -1,15 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 
-/** True while `pid` exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive, waitUntil } from '../../../system/test/processes.js';
 
 /** Of `pids`, those `ps` still lists as live ffmpeg processes. */
 export function liveFfmpeg(pids: Iterable<number>): number[] {
@@ -20,13 +11,4 @@ export function liveFfmpeg(pids: Iterable<number>): number[] {
     .map((line) => line.trim().split(/\s+/))
     .filter(([pid, stat, comm]) => wanted.has(Number(pid)) && comm === 'ffmpeg' && !stat?.startsWith('Z'))
     .map(([pid]) => Number(pid));
-}
-
-export async function waitUntil(check: () => boolean, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  return check();
 }

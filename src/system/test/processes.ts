@@ -1,7 +1,8 @@
-// Test helpers: is anything an origin started still alive, and are its ports free again?
+// Test helpers shared by every layer's integration tests: is anything a test started still
+// alive (zombies count as gone), and are its ports free again?
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { isPortListening } from '../../system/index.js';
+import { isPortListening } from '../index.js';
 
 /** True while `pid` exists and is not a zombie. */
 export function alive(pid: number): boolean {
@@ -23,14 +24,16 @@ export function groupMembers(pgids: number[]): number[] {
     .map(([pid]) => pid as number);
 }
 
+/** Polls `check` every `stepMs` until it holds or `timeoutMs` passes; the last answer. */
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
+  stepMs = 100,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
   return check();
 }
