@@ -8,10 +8,10 @@
  * The --json form writes the same files as one JSON object for the NixOS MicroVM (nix/microvm.nix
  * reads it with builtins.fromJSON), so the Nix guest runs the same generator and nginx config too.
  */
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { guestFilesJson, renderGuestFiles } from '../../src/origin/vm/guest-files.js';
+import { guestFilesJson, writeGuestOverlay } from '../../src/origin/vm/guest-files.js';
 
 if (process.argv[2] === '--json') {
   const target = process.argv[3];
@@ -29,13 +29,4 @@ if (!overlayDir) {
   );
   process.exit(2);
 }
-for (const [relativePath, file] of Object.entries(renderGuestFiles())) {
-  const target = join(overlayDir, relativePath);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, file.text);
-  chmodSync(target, file.mode);
-}
-const init = join(overlayDir, 'usr/sbin/hls-init');
-mkdirSync(dirname(init), { recursive: true });
-copyFileSync(join(dirname(fileURLToPath(import.meta.url)), 'guest/hls-init.sh'), init);
-chmodSync(init, 0o755);
+writeGuestOverlay(overlayDir, join(dirname(fileURLToPath(import.meta.url)), 'guest/hls-init.sh'));
