@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, parseWith } from '../config/index.js';
 import { MetricsSampler } from '../metrics/index.js';
 import { playlistSegments, type RunningOrigin, startOrigin } from '../origin/index.js';
-import { groupMembers } from '../system/test/processes.js';
+import { groupMembers, waitUntil } from '../system/test/processes.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from './index.js';
 
 /*
@@ -68,8 +68,7 @@ describe('SLO engine over a real nginx origin and its exporters', () => {
 
   afterAll(async () => {
     await origin?.stop();
-    const deadline = Date.now() + 10_000;
-    while (groupMembers(pgids).length > 0 && Date.now() < deadline) await sleep(100);
+    await waitUntil(() => groupMembers(pgids).length === 0, 10_000);
     expect(groupMembers(pgids)).toEqual([]);
   });
 

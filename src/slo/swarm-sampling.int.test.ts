@@ -3,7 +3,7 @@ import { originSchema, parseWith, swarmSchema } from '../config/index.js';
 import { MetricsSampler } from '../metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../origin/index.js';
 import { type RequestRecord, startSwarm } from '../swarm/index.js';
-import { groupMembers } from '../system/test/processes.js';
+import { groupMembers, waitUntil } from '../system/test/processes.js';
 import { compileSlo, evaluateThresholds } from './index.js';
 
 /*
@@ -40,8 +40,7 @@ describe('sampler attached to a real swarm and a real nginx origin', () => {
 
   afterAll(async () => {
     await origin?.stop();
-    const deadline = Date.now() + 10_000;
-    while (groupMembers(pgids).length > 0 && Date.now() < deadline) await sleep(100);
+    await waitUntil(() => groupMembers(pgids).length === 0, 10_000);
     expect(groupMembers(pgids)).toEqual([]);
   });
 
