@@ -178,6 +178,18 @@ export const swarmSchema = z.strictObject({
     .enum(['trace', 'debug', 'verbose'])
     .default('trace')
     .describe('trace gives exact status and bytes per request'),
+  timedViewers: z
+    .union([
+      z
+        .number({ error: "expected a whole number >= 0 or 'all'" })
+        .int({ error: "expected a whole number >= 0 or 'all'" })
+        .min(0, { error: "expected a whole number >= 0 or 'all'" }),
+      z.literal('all'),
+    ])
+    .default(50)
+    .describe(
+      'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every 250 ms: exact counts, statuses and bytes, no timings',
+    ),
   metricsPort: port
     .optional()
     .describe('Swarm /metrics port; default METRICS_PORT or 17091; 0 picks a free port'),

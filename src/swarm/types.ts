@@ -139,4 +139,6 @@ export interface SwarmOptions {
   probeUrl?: boolean;
   /** Informational lines (preflight results, the variant chosen). */
   log?: (line: string) => void;
+  /** How often playing untimed viewers' logs are read (see swarm.timedViewers); default 1000 ms. */
+  logPollIntervalMs?: number;
 }

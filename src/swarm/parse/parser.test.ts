@@ -404,3 +404,43 @@ describe('ClientOutputParser robustness', () => {
     );
   });
 });
+
+describe('ClientOutputParser untimed (a log read in batches, as from a polled FIFO)', () => {
+  const traceFixtures = [
+    'python-healthy-trace',
+    'nginx-healthy-trace',
+    'throttled-nginx-trace',
+    'python-404-trace',
+    'python-origin-killed-trace',
+    'python-faulty-origin-trace',
+    'python-frozen-viewer-trace',
+    'python-abr-all-trace',
+  ];
+  const sorted = (records: RequestRecord[]) =>
+    withoutTimes(records).sort((a, b) =>
+      `${a.url} ${a.status} ${a.bytes}`.localeCompare(`${b.url} ${b.status} ${b.bytes}`),
+    );
+  const typeCounts = (events: ClientOutputEvent[]) => {
+    const counts: Record<string, number> = {};
+    for (const event of events) counts[event.type] = (counts[event.type] ?? 0) + 1;
+    return counts;
+  };
+
+  it.each(traceFixtures)(
+    '%s: the same requests, statuses, bytes and events, only without timings',
+    (name) => {
+      const timed = replay(name);
+      for (const pollMs of [100, 1000]) {
+        const untimed = replay(name, { timed: false }, 0, pollMs);
+        const records = requestsOf(untimed.events);
+        expect(records.length).toBeGreaterThan(0);
+        expect(sorted(records)).toEqual(sorted(requestsOf(timed.events)));
+        expect(typeCounts(untimed.events)).toEqual(typeCounts(timed.events));
+        for (const record of records) {
+          expect(record.ttfbSeconds).toBeUndefined();
+          expect(record.durationSeconds).toBeUndefined();
+        }
+      }
+    },
+  );
+});

@@ -41,6 +41,12 @@ export interface ClientOutputParserOptions {
    * timings; at 'verbose' only segment requests (`HLS request for url`) are visible.
    */
   logLevel?: 'trace' | 'debug' | 'verbose';
+  /**
+   * False when the log is read in batches (a polled FIFO): every line of a batch carries the
+   * poll time, so records get no time to first byte and no duration. Counts, statuses, bytes
+   * and errors do not depend on arrival times and stay exact. Default true.
+   */
+  timed?: boolean;
 }
 
 /**
@@ -139,6 +145,7 @@ export class ClientOutputParser {
   private readonly maxLineBytes: number;
   private readonly nowMs: () => number;
   private readonly holdMaxMs: number;
+  private readonly timed: boolean;
   private logLevel: 'trace' | 'debug' | 'verbose';
   /** Given as an option, or read from ffmpeg's own echo of `-loglevel` (debug and trace print it). */
   private logLevelKnown: boolean;
@@ -188,6 +195,7 @@ export class ClientOutputParser {
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024;
     this.nowMs = options.nowMs ?? Date.now;
     this.holdMaxMs = options.holdMaxMs ?? HOLD_MAX_MS;
+    this.timed = options.timed ?? true;
     this.logLevel = options.logLevel ?? 'trace';
     this.logLevelKnown = options.logLevel !== undefined;
     this.traceResponses = this.logLevel === 'trace';
@@ -658,18 +666,16 @@ export class ClientOutputParser {
         );
         if (url !== undefined) {
           // The attempt never reached HTTP: a failed request with no status.
-          this.emit({
-            type: 'request',
-            record: {
-              clientId: this.clientId,
-              kind: classifyRequestUrl(url),
-              url,
-              startMs,
-              durationSeconds: Math.max(0, (atMs - startMs) / 1000),
-              ok: false,
-              error: timedOut ? 'timeout' : 'connect',
-            },
-          });
+          const record: RequestRecord = {
+            clientId: this.clientId,
+            kind: classifyRequestUrl(url),
+            url,
+            startMs,
+            ok: false,
+            error: timedOut ? 'timeout' : 'connect',
+          };
+          if (this.timed) record.durationSeconds = Math.max(0, (atMs - startMs) / 1000);
+          this.emit({ type: 'request', record });
           if (pending) this.removePendingStart(pending);
           this.lastFailedUrl = url;
         }
@@ -826,7 +832,7 @@ export class ClientOutputParser {
     if (request.status !== undefined) record.status = request.status;
     const bytes = request.bytesRead ?? request.bytes;
     if (bytes !== undefined) record.bytes = bytes;
-    if (request.headersMs !== undefined) {
+    if (request.headersMs !== undefined && this.timed) {
       record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
       record.durationSeconds = Math.max(record.ttfbSeconds, (endMs - request.startMs) / 1000);
     }
@@ -881,12 +887,12 @@ export class ClientOutputParser {
       startMs: request.startMs,
       ok: false,
       error,
-      durationSeconds: Math.max(0, (atMs - request.startMs) / 1000),
     };
+    if (this.timed) record.durationSeconds = Math.max(0, (atMs - request.startMs) / 1000);
     if (request.status !== undefined) record.status = request.status;
     const bytes = request.bytesRead ?? (error === 'http' ? request.bytes : undefined);
     if (bytes !== undefined) record.bytes = bytes;
-    if (request.headersMs !== undefined)
+    if (request.headersMs !== undefined && this.timed)
       record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
     this.emit({ type: 'request', record });
   }

@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
-import { type ExitInfo, type OwnedProcess, seededRandom, spawnOwned } from '../../system/index.js';
+import {
+  type ExitInfo,
+  type OwnedProcess,
+  PolledPipe,
+  seededRandom,
+  spawnOwned,
+} from '../../system/index.js';
 import type { ExitCategory, RequestRecord } from '../types.js';
 import { attemptForRestart, type BackoffPolicy, restartDelayMs } from './backoff.js';
 import { hashClientId } from './ramp.js';
@@ -8,6 +14,8 @@ import { hashClientId } from './ramp.js';
  * One supervised viewer: spawns its ffmpeg as an owned process (own process group, watchdog),
  * feeds stderr and the fd-3 progress pipe to its parser as the bytes arrive (so ffmpeg never
  * blocks on a full pipe), and restarts it with backoff when it exits while it should run.
+ * With `logFifo`, stderr goes into that FIFO instead and is read when the swarm polls
+ * (`pollLog`): no wake-up per write, but lines are stamped with the poll time (untimed).
  */
 
 /** What the client needs from an output parser (A1's ClientOutputParser fits). */
@@ -62,6 +70,8 @@ export interface ClientOptions {
   now?: () => number;
   /** Injected for tests: the backoff jitter source; default seeded by the client id. */
   random?: () => number;
+  /** A FIFO (see PolledPipe) for stderr, read by `pollLog()` instead of as it arrives. */
+  logFifo?: string;
 }
 
 type ClientState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -71,6 +81,7 @@ export class SupervisedClient {
   private state: ClientState = 'idle';
   private process: OwnedProcess | undefined;
   private parser: ClientParser | undefined;
+  private logPipe: PolledPipe | undefined;
   private spawnedAtMs = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private quickExits = 0;
@@ -159,14 +170,19 @@ export class SupervisedClient {
     this.parser = parser;
     let child: OwnedProcess;
     try {
+      const logPipe = this.options.logFifo ? new PolledPipe(this.options.logFifo) : undefined;
+      this.logPipe = logPipe;
       child = spawnOwned(file, args, {
-        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+        // execa passes a file descriptor through as it is; its types list only 3-9 for stdio items.
+        stdio: ['ignore', 'ignore', (logPipe ? logPipe.childFd : 'pipe') as 'pipe', 'pipe'],
         buffer: false,
         stripFinalNewline: false,
         graceMs: this.options.stopGraceMs,
         env: this.options.env,
         extendEnv: this.options.env === undefined,
       });
+      // Only the child may hold the write end: EOF then means it is gone.
+      logPipe?.closeWriteEnd();
     } catch (error) {
       this.hooks.onSpawnError?.(this.clientId, error);
       this.afterExit({ exitCode: undefined, signal: undefined }, true);
@@ -196,6 +212,18 @@ export class SupervisedClient {
     });
   }
 
+  /** Hands what the log FIFO holds now to the parser (a no-op for a viewer read as it arrives). */
+  pollLog(atMs: number = this.now()): void {
+    const parser = this.parser;
+    if (!this.logPipe || !parser) return;
+    if (this.logPipe.drain((chunk) => parser.logChunk(chunk, atMs)) === 'eof') this.closeLogPipe();
+  }
+
+  private closeLogPipe(): void {
+    this.logPipe?.close();
+    this.logPipe = undefined;
+  }
+
   private categorise(info: ExitInfo, spawnFailed: boolean): ExitCategory {
     if (spawnFailed) return 'spawn_failed';
     if (this.stopRequested || this.restartPending) return 'clean';
@@ -216,6 +244,9 @@ export class SupervisedClient {
   private afterExit(info: ExitInfo, spawnFailed: boolean): void {
     const atMs = this.now();
     const uptimeMs = atMs - this.spawnedAtMs;
+    // The child has exited, so every writer is closed: this reads the FIFO to its end.
+    this.pollLog(atMs);
+    this.closeLogPipe();
     this.parser?.end(atMs);
     this.droppedLinesDone += this.parser?.droppedLines ?? 0;
     this.parser = undefined;

@@ -1,8 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDurationMs, resolvePort } from '../../config/index.js';
-import { BoundedLogFile } from '../../system/index.js';
+import {
+  BoundedLogFile,
+  createFifos,
+  findBinary,
+  ownDirectory,
+  releaseDirectory,
+} from '../../system/index.js';
 import { TOOL_VERSION } from '../../version.js';
 import {
   buildClientCommand,
@@ -60,6 +67,17 @@ export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
 
 /** How often gauges (active, stalled, target) and stall windows are refreshed. */
 const HOUSEKEEPING_INTERVAL_MS = 1000;
+/**
+ * How often the logs of untimed viewers (FIFOs) are read once they play. A viewer at trace level
+ * writes ~6 KB/s, so the 64 KiB pipe holds ~10 s: 1 s leaves a wide margin before ffmpeg would
+ * block. Polls cost Node ~20 µs each (a read, often an EAGAIN), so fewer is cheaper.
+ */
+export const LOG_POLL_INTERVAL_MS = 1000;
+/**
+ * Viewers still waiting for their first segment are read this often, so that the startup time
+ * (spawn → first segment complete) of untimed viewers is known to 100 ms. Only during ramps.
+ */
+export const STARTING_LOG_POLL_INTERVAL_MS = 100;
 /** Per-client log file size (with one rotation kept), when `logDir` is set. */
 const LOG_FILE_MAX_BYTES = 1024 * 1024;
 
@@ -81,6 +99,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private stopping: Promise<SwarmSnapshot> | undefined;
   private endTimer: NodeJS.Timeout | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
+  private logPolling: NodeJS.Timeout | undefined;
   private finalSnapshot: SwarmSnapshot | undefined;
   private readonly commandCache = new Map<number, ClientCommand>();
 
@@ -91,6 +110,8 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     private readonly variantMaps: string[],
     private readonly metrics: SwarmMetrics,
     private readonly metricsServer: MetricsServer,
+    /** Folder of the untimed viewers' FIFOs (client-<id>), or undefined when every viewer is timed. */
+    private readonly fifoDir: string | undefined,
   ) {
     super();
     this.metricsUrl = metricsServer.url;
@@ -111,6 +132,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.scheduler.start();
       this.endTimer = setTimeout(() => void this.stop(), this.plan.totalDurationMs);
       this.housekeeping = setInterval(() => this.refresh(), HOUSEKEEPING_INTERVAL_MS);
+      if (this.fifoDir) this.logPolling = setInterval(() => this.pollLogs(), STARTING_LOG_POLL_INTERVAL_MS);
       this.refresh();
     });
     const signal = this.options.signal;
@@ -134,6 +156,28 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.commandCache.set(clientId, command);
     }
     return command;
+  }
+
+  /** Whether `clientId`'s log is read as it arrives (see swarm.timedViewers). */
+  isTimed(clientId: number): boolean {
+    return (
+      this.fifoDir === undefined ||
+      isTimedViewer(clientId, this.options.spec.timedViewers, this.plan.peakClients)
+    );
+  }
+
+  private lastFullPollMs = 0;
+
+  /** Reads the FIFOs of starting viewers every tick, and of all viewers every logPollIntervalMs. */
+  private pollLogs(): void {
+    const now = Date.now();
+    const full = now - this.lastFullPollMs >= (this.options.logPollIntervalMs ?? LOG_POLL_INTERVAL_MS) - 50;
+    if (full) {
+      this.lastFullPollMs = now;
+      for (const client of this.clients.values()) client.pollLog(now);
+    } else {
+      for (const clientId of this.firstSegmentPending) this.clients.get(clientId)?.pollLog(now);
+    }
   }
 
   commandLine(clientId: number): string {
@@ -165,6 +209,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           backoff: backoffPolicyFromSpec(spec.restart),
           stopGraceMs: parseDurationMs(spec.stopGrace, 'swarm.stopGrace'),
           env: this.options.env,
+          ...(this.isTimed(clientId) ? {} : { logFifo: join(this.fifoDir as string, `client-${clientId}`) }),
         },
         {
           createParser: (id) => this.createParser(id),
@@ -207,7 +252,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
    * swarm writes tens of MB/s.
    */
   private createParser(clientId: number): ClientParser {
-    const parser = new ClientOutputParser(clientId, (event) => this.onOutput(clientId, event));
+    const parser = new ClientOutputParser(clientId, (event) => this.onOutput(clientId, event), {
+      timed: this.isTimed(clientId),
+    });
     const logDir = this.options.logDir;
     if (!logDir) return parser;
     let file = this.logFiles.get(clientId);
@@ -390,6 +437,11 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         if (this.endTimer) clearTimeout(this.endTimer);
         await Promise.all([...this.clients.values()].map((client) => client.stop()));
         if (this.housekeeping) clearInterval(this.housekeeping);
+        if (this.logPolling) clearInterval(this.logPolling);
+        if (this.fifoDir) {
+          rmSync(this.fifoDir, { recursive: true, force: true });
+          releaseDirectory(this.fifoDir);
+        }
         this.refresh();
         const snapshot = this.snapshot();
         this.finalSnapshot = { ...snapshot, clientsActive: 0 };
@@ -401,6 +453,49 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     }
     return this.stopping;
   }
+}
+
+/**
+ * Whether viewer `clientId` is one of the `timed` viewers of a fleet of `peak`: spread evenly
+ * over the ids (0, peak/timed, 2·peak/timed, …) so the sample covers the whole ramp.
+ */
+export function isTimedViewer(clientId: number, timed: number | 'all', peak: number): boolean {
+  if (timed === 'all' || timed >= peak) return true;
+  return (clientId * timed) % peak < timed;
+}
+
+/**
+ * The FIFOs of the untimed viewers, made once for the run (each is reopened per ffmpeg run) in
+ * a folder the watchdog removes if we die. Undefined when every viewer is timed, or when
+ * `mkfifo` is missing (then every viewer is read as it arrives, and a line says so).
+ */
+async function createLogFifos(
+  plan: RampPlan,
+  timed: number | 'all',
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  const ids = new Set<number>();
+  for (const event of plan.events)
+    if (!isTimedViewer(event.clientId, timed, plan.peakClients)) ids.add(event.clientId);
+  if (ids.size === 0) return undefined;
+  const mkfifo = findBinary('mkfifo');
+  if (!mkfifo) {
+    log('mkfifo (coreutils) not found: every viewer is timed, at a higher CPU cost');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hls-swarm-logs-'));
+  ownDirectory(dir);
+  try {
+    await createFifos(
+      [...ids].map((id) => join(dir, `client-${id}`)),
+      mkfifo,
+    );
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    releaseDirectory(dir);
+    throw error;
+  }
+  return dir;
 }
 
 /**
@@ -436,7 +531,8 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     }
     const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
     if (variant.note) log(`variant: ${variant.note}`);
-    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer);
+    const fifoDir = await createLogFifos(plan, spec.timedViewers, log);
+    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir);
     swarm.begin();
     return swarm;
   } catch (error) {

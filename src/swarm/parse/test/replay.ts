@@ -36,8 +36,17 @@ export interface Replay {
   endMs: number;
 }
 
-/** Feeds a recording (`<name>.stderr` and `<name>.progress`) through a parser, as the runtime would. */
-export function replay(name: string, options: ClientOutputParserOptions = {}, clientId = 0): Replay {
+/**
+ * Feeds a recording (`<name>.stderr` and `<name>.progress`) through a parser, as the runtime would.
+ * With `pollLogMs`, the log reaches the parser as an untimed viewer's does: in batches, every
+ * line written since the last poll stamped with the poll time (progress still line by line).
+ */
+export function replay(
+  name: string,
+  options: ClientOutputParserOptions = {},
+  clientId = 0,
+  pollLogMs?: number,
+): Replay {
   const events: ClientOutputEvent[] = [];
   const parser = new ClientOutputParser(clientId, (event) => events.push(event), options);
   const log = stampedLines(`${name}.stderr`);
@@ -47,7 +56,18 @@ export function replay(name: string, options: ClientOutputParserOptions = {}, cl
   let j = 0;
   while (i < log.length || j < progress.length) {
     const takeLog = j >= progress.length || (i < log.length && log[i]!.atMs <= progress[j]!.atMs);
-    if (takeLog) {
+    if (takeLog && pollLogMs !== undefined) {
+      // Everything written up to the next poll comes at once, stamped with the poll time.
+      const first = log[0]!.atMs;
+      const pollMs = first + Math.ceil((log[i]!.atMs - first) / pollLogMs + 1e-9) * pollLogMs;
+      let batch = '';
+      while (i < log.length && log[i]!.atMs <= pollMs) batch += `${log[i++]!.line}\n`;
+      while (j < progress.length && progress[j]!.atMs <= pollMs) {
+        parser.progressChunk(`${progress[j]!.line}\n`, progress[j]!.atMs);
+        j++;
+      }
+      parser.logChunk(batch, pollMs);
+    } else if (takeLog) {
       parser.logChunk(`${log[i]!.line}\n`, log[i]!.atMs);
       i++;
     } else {
