@@ -72,6 +72,10 @@ describe('scenario schema', () => {
       { ...valid, origin: { kind: 'python', profile: 'huge' } },
       'origin.profile: expected one of default, low-latency, abr, stress, tiny, got "huge"',
     ],
+    [
+      { ...valid, swarm: { clients: 5, timedViewers: -1 } },
+      "swarm.timedViewers: expected a whole number >= 0 or 'all'",
+    ],
   ])('rejects %j with a message naming the path', (input, expected) => {
     expect(rejection(input)).toContain(expected);
   });

@@ -74,6 +74,7 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
     segmentsSkippedExpired: nonNegativeInt(snapshot.segmentsSkippedExpired),
     playlistReloadFailures: nonNegativeInt(snapshot.playlistReloadFailures),
     droppedLines: nonNegativeInt(snapshot.droppedLines),
+    ...(snapshot.timedViewers !== undefined ? { timedViewers: nonNegativeInt(snapshot.timedViewers) } : {}),
     requests,
     bytesTotal,
     errorsByStatus: counts(snapshot.httpErrors),

@@ -103,6 +103,14 @@ export const swarmReportSchema = z
     segmentsSkippedExpired: z.number().int().min(0),
     playlistReloadFailures: z.number().int().min(0),
     droppedLines: z.number().int().min(0).describe('ffmpeg log lines dropped by bounded buffers'),
+    timedViewers: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Viewers whose request timings feed the TTFB/duration distributions (swarm.timedViewers); every viewer counts requests, statuses and bytes',
+      ),
     requests: z.record(z.enum(REQUEST_KINDS), requestCountsSchema).describe('Requests by kind'),
     bytesTotal: z.number().min(0),
     errorsByStatus: z.record(z.string(), z.number().int().min(0)).describe('HTTP error responses by status'),

@@ -119,6 +119,11 @@ export interface SwarmSnapshot {
   connectFailures?: number;
   /** Segments ffmpeg gave up on ("Failed to open segment"). */
   segmentsFailed?: number;
+  /**
+   * Viewers whose log is read as it arrives (swarm.timedViewers): the TTFB and duration
+   * distributions come from them alone; every viewer counts requests, statuses and bytes.
+   */
+  timedViewers?: number;
 }
 
 export interface SwarmOptions {

@@ -32,6 +32,8 @@ describe('hls-swarm run arguments', () => {
       '--restart-on-stall',
       '--max-restarts',
       '3',
+      '--timed-viewers',
+      '0',
     ]);
     expect(args.url).toBe('http://127.0.0.1:17080/stream.m3u8');
     expect(args.spec).toMatchObject({
@@ -47,7 +49,10 @@ describe('hls-swarm run arguments', () => {
       reconnect: false,
       metricsPort: 0,
       restart: { onStall: true, maxRestarts: 3, enabled: true },
+      timedViewers: 0,
     });
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.timedViewers).toBe(50);
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8', '--timed-viewers', 'all']).spec.timedViewers).toBe('all');
     expect(args.printCommands).toBe(true);
     expect(args.checkOnly).toBe(false);
     expect(args.allowRemote).toBe(false);
@@ -63,6 +68,7 @@ describe('hls-swarm run arguments', () => {
       [['http://127.0.0.1/x.m3u8', '--header', 'novalue'], '--header'],
       [['http://127.0.0.1/x.m3u8', '--metrics', 'localhost:99999'], '--metrics'],
       [['http://127.0.0.1/x.m3u8', '--bogus'], '--bogus'],
+      [['http://127.0.0.1/x.m3u8', '--timed-viewers', 'some'], '--timed-viewers'],
       [[], 'missing the stream URL'],
     ];
     for (const [argv, mention] of attempts) {

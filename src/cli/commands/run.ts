@@ -38,6 +38,8 @@ ever downloaded, interrupted), 2 a usage error.
   --no-reconnect       do not pass ffmpeg's -reconnect options
   --restart-on-stall   restart a viewer whose playback stalls (< 0.9x over the stall window)
   --max-restarts N     per viewer (default unlimited)
+  --timed-viewers N    viewers whose log is read as it arrives, for request timings (default 50;
+                       'all'); the others are read every second: exact counts, statuses and bytes
   --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
   --print-cmd          print each spawned ffmpeg command (secrets redacted)
   --check              run the preflight checks only (ffmpeg, limits, URL) and exit
@@ -58,6 +60,7 @@ const OPTIONS = {
   'no-reconnect': { type: 'boolean' },
   'restart-on-stall': { type: 'boolean' },
   'max-restarts': { type: 'string' },
+  'timed-viewers': { type: 'string' },
   metrics: { type: 'string' },
   'print-cmd': { type: 'boolean' },
   check: { type: 'boolean' },
@@ -161,6 +164,9 @@ export function parseRunArgs(argv: string[]): RunCommandArgs {
   if (values['max-restarts'] !== undefined)
     restart.maxRestarts = positiveInteger('max-restarts', values['max-restarts'], true);
   input.restart = restart;
+  const timed = values['timed-viewers'];
+  if (timed !== undefined)
+    input.timedViewers = timed === 'all' ? 'all' : positiveInteger('timed-viewers', timed, true);
   let metricsHost = '127.0.0.1';
   if (values.metrics !== undefined) {
     const address = parseMetricsAddress(values.metrics);

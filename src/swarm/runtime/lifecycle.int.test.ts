@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
@@ -22,9 +24,12 @@ afterAll(async () => {
 });
 
 describe('viewer lifecycle', () => {
-  it('no ffmpeg outlives a SIGKILLed Node parent (within 5 s)', async () => {
+  it('no ffmpeg, and no FIFO folder, outlives a SIGKILLed Node parent (within 5 s)', async () => {
     const script = fileURLToPath(new URL('./test/swarm-and-die.ts', import.meta.url));
-    const parent = spawnOwned(process.execPath, ['--import', 'tsx', script, origin.streamUrl, '2'], {
+    const fifoDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('hls-swarm-logs-'));
+    const dirsBefore = fifoDirs();
+    // 2 viewers, 1 timed: one reads stderr as it arrives, the other through a FIFO.
+    const parent = spawnOwned(process.execPath, ['--import', 'tsx', script, origin.streamUrl, '2', '1'], {
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
@@ -41,6 +46,8 @@ describe('viewer lifecycle', () => {
     const { pids } = JSON.parse(output.split('\n')[0] as string) as { pids: number[] };
     expect(pids).toHaveLength(2);
     expect(liveFfmpeg(pids)).toEqual(pids);
+    const newDirs = fifoDirs().filter((name) => !dirsBefore.includes(name));
+    expect(newDirs).toHaveLength(1);
     // Only the Node process is killed (not its group): the viewers are in their own groups anyway.
     process.kill(parent.pid, 'SIGKILL');
     const killedAtMs = Date.now();
@@ -48,6 +55,8 @@ describe('viewer lifecycle', () => {
     expect(Date.now() - killedAtMs).toBeLessThanOrEqual(5000);
     await parent.exited;
     expect(alive(parent.pid)).toBe(false);
+    // The watchdog removes the FIFO folder after its grace period (2 s).
+    expect(await waitUntil(() => !fifoDirs().includes(newDirs[0] as string), 5000)).toBe(true);
   });
 
   it('restart-on-stall really restarts a viewer whose playback stalls', async () => {

@@ -63,6 +63,8 @@ export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
   stop(): Promise<SwarmSnapshot>;
   /** The exact command client `clientId` runs, secrets redacted. */
   commandLine(clientId: number): string;
+  /** Whether `clientId`'s log is read as it arrives, giving request timings (swarm.timedViewers). */
+  isTimed(clientId: number): boolean;
 }
 
 /** How often gauges (active, stalled, target) and stall windows are refreshed. */
@@ -164,6 +166,17 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.fifoDir === undefined ||
       isTimedViewer(clientId, this.options.spec.timedViewers, this.plan.peakClients)
     );
+  }
+
+  private timedViewerCountCache: number | undefined;
+
+  /** How many of the run's viewer ids are timed. */
+  private timedViewerCount(): number {
+    if (this.timedViewerCountCache === undefined) {
+      const ids = new Set(this.plan.events.map((event) => event.clientId));
+      this.timedViewerCountCache = [...ids].filter((id) => this.isTimed(id)).length;
+    }
+    return this.timedViewerCountCache;
   }
 
   private lastFullPollMs = 0;
@@ -427,6 +440,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       ffmpeg: { path: this.ffmpeg.path, version: this.ffmpeg.version },
       startedAtMs: this.startedAtMs,
       stallRestarts: this.stallRestarts,
+      timedViewers: this.timedViewerCount(),
     };
   }
 
