@@ -403,6 +403,7 @@ function accuracy(phase: SwarmPhase, accessLogPath: string) {
   const inWindow = (startMs: number) => startMs >= phase.windowStartMs && startMs < phase.windowEndMs;
   const scopes = {
     wholeRun: { swarm: empty(), nginx: empty() },
+    wholeRunTimedViewers: { swarm: empty(), nginx: empty() },
     steadyWindow: { swarm: empty(), nginx: empty() },
     steadyWindowTimedViewers: { swarm: empty(), nginx: empty() },
   };
@@ -413,6 +414,7 @@ function accuracy(phase: SwarmPhase, accessLogPath: string) {
   };
   for (const record of phase.requests) {
     add(scopes.wholeRun.swarm, record.kind, record.bytes);
+    if (record.timed) add(scopes.wholeRunTimedViewers.swarm, record.kind, record.bytes);
     if (!inWindow(record.startMs)) continue;
     add(scopes.steadyWindow.swarm, record.kind, record.bytes);
     if (record.timed) add(scopes.steadyWindowTimedViewers.swarm, record.kind, record.bytes);
@@ -422,10 +424,11 @@ function accuracy(phase: SwarmPhase, accessLogPath: string) {
     if (!client || Number(client[1]) >= phase.clients) continue;
     const kind = kindOfUri(entry.uri);
     add(scopes.wholeRun.nginx, kind, entry.body_bytes_sent);
+    const timed = isTimedViewer(Number(client[1]), timedViewers, phase.clients);
+    if (timed) add(scopes.wholeRunTimedViewers.nginx, kind, entry.body_bytes_sent);
     if (!inWindow((entry.msec - entry.request_time) * 1000)) continue;
     add(scopes.steadyWindow.nginx, kind, entry.body_bytes_sent);
-    if (isTimedViewer(Number(client[1]), timedViewers, phase.clients))
-      add(scopes.steadyWindowTimedViewers.nginx, kind, entry.body_bytes_sent);
+    if (timed) add(scopes.steadyWindowTimedViewers.nginx, kind, entry.body_bytes_sent);
   }
   const diff = ({ swarm, nginx }: { swarm: Tally; nginx: Tally }) => ({
     segmentCount: pctDiff(swarm.segment.count, nginx.segment.count),
@@ -553,6 +556,7 @@ async function main() {
         const ok = (diff: number) => (Math.abs(diff) <= 1 ? 'yes' : 'NO');
         const scopeNames = {
           wholeRun: 'whole run',
+          wholeRunTimedViewers: 'whole run, timed viewers only',
           steadyWindow: `${windowSeconds}s steady window`,
           steadyWindowTimedViewers: `${windowSeconds}s steady window, timed viewers only`,
         } as const;

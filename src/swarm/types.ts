@@ -27,6 +27,12 @@ export interface RequestRecord {
   ok: boolean;
   /** Why it failed, when it did. */
   error?: 'http' | 'timeout' | 'connect' | 'expired' | 'other';
+  /**
+   * The origin answered (headers in) but the viewer was stopped before it had read the body —
+   * typically the segment ffmpeg requests one ahead. Counted, as the origin served it; bytes are
+   * the announced Content-Length; no duration.
+   */
+  cutByStop?: boolean;
 }
 
 /** A sample of one viewer's playback, per progress window (>= 10 s). */

@@ -65,8 +65,11 @@ describe('ClientOutputParser over a healthy live stream (python http.server, tra
 
   it('bytes per request equal what each closed connection read (AVIOContext Statistics)', () => {
     const closed = statisticsBytes(name);
-    // python closes every connection once it is read (ffmpeg logs what it read then).
-    for (const record of records) expect(closed).toContain(record.bytes);
+    // python closes every connection once it is read (ffmpeg logs what it read then). The one
+    // request the stop cut after its answer (flagged) has the announced length instead.
+    const cut = records.filter((r) => r.cutByStop);
+    expect(cut.length).toBeLessThanOrEqual(1);
+    for (const record of records) if (!record.cutByStop) expect(closed).toContain(record.bytes);
     const segmentBytes = segments.map((r) => r.bytes!);
     expect(segmentBytes.every((bytes) => bytes > 50_000)).toBe(true);
   });
@@ -74,6 +77,11 @@ describe('ClientOutputParser over a healthy live stream (python http.server, tra
   it('times each request: 0 <= ttfb <= duration, segments fetched one after another', () => {
     for (const record of records) {
       expect(record.ttfbSeconds).toBeGreaterThanOrEqual(0);
+      // Cut by the stop before its body was read: when the last byte came is unknown.
+      if (record.cutByStop) {
+        expect(record.durationSeconds).toBeUndefined();
+        continue;
+      }
       expect(record.durationSeconds).toBeGreaterThanOrEqual(record.ttfbSeconds!);
       // Loopback: nothing takes a segment's length to download.
       expect(record.durationSeconds).toBeLessThan(2);
@@ -256,7 +264,7 @@ describe('ClientOutputParser over a 3-variant master playlist', () => {
       for (const [variant, count] of counts) if (variant !== played) expect(count).toBeLessThanOrEqual(1);
       // One variant: durations are download times (loopback), not paced by other variants.
       const playedSegments = segments.filter((r) => variantOf(r) === played);
-      expect(playedSegments.every((r) => r.ok && r.durationSeconds! < 1)).toBe(true);
+      expect(playedSegments.every((r) => r.ok && (r.cutByStop || r.durationSeconds! < 1))).toBe(true);
     },
   );
 });

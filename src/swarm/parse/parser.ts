@@ -211,7 +211,7 @@ export class ClientOutputParser {
     return this.linesSeen;
   }
 
-  /** Requests still in flight when the process ended (cut by the stop; not emitted). */
+  /** Requests the stop cut before the origin answered them (not emitted). */
   get cutAtEnd(): number {
     return this.cut;
   }
@@ -247,11 +247,28 @@ export class ClientOutputParser {
     this.closeManifestsAwaitingEnd(atMs);
     for (const request of [...this.open.values()]) {
       // Still open at exit. Read to its end if its data stopped a while before the end (at the live
-      // edge a viewer idles ~a segment between downloads); otherwise the stop cut it: not counted
-      // as a request (nginx logs it with partial bytes), only in cutAtEnd.
+      // edge a viewer idles ~a segment between downloads). Otherwise the stop cut it: if the origin
+      // had answered (usually the segment requested one ahead, whole in the socket buffers and in
+      // nginx's log), it is counted as served, flagged cutByStop, without a duration; a request
+      // with no answer yet is not a request the origin served: only in cutAtEnd.
       const lastDataMs = request.lastDataMs;
       if (request.headersDone && lastDataMs !== undefined && atMs - lastDataMs >= END_IDLE_MS) {
         this.finish(request, lastDataMs);
+      } else if (request.headersDone && request.status !== undefined && request.status < 400) {
+        this.forget(request);
+        const record: RequestRecord = {
+          clientId: this.clientId,
+          kind: request.kind,
+          url: request.url,
+          startMs: request.startMs,
+          status: request.status,
+          ok: true,
+          cutByStop: true,
+        };
+        if (request.bytes !== undefined) record.bytes = request.bytes;
+        if (request.headersMs !== undefined && this.timed)
+          record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
+        this.emit({ type: 'request', record });
       } else {
         this.forget(request);
         this.cut++;

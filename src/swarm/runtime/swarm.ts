@@ -343,7 +343,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     this.metrics.request(record);
     const client = this.clients.get(clientId);
     if (!record.ok && record.error) client?.noteFailure(record.error);
-    if (record.ok && record.kind === 'segment' && this.firstSegmentPending.has(clientId) && client) {
+    // A segment cut by the stop was never read to its end: it does not end the start-up.
+    const complete = record.ok && !record.cutByStop;
+    if (complete && record.kind === 'segment' && this.firstSegmentPending.has(clientId) && client) {
       this.firstSegmentPending.delete(clientId);
       const completeMs = record.startMs + (record.durationSeconds ?? 0) * 1000;
       const seconds = Math.max(0, (completeMs - client.runStartedAtMs) / 1000);
