@@ -61,7 +61,8 @@ describe('untimed viewers (swarm.timedViewers)', () => {
       expect(record.ttfbSeconds).toBeUndefined();
       expect(record.durationSeconds).toBeUndefined();
     }
-    const timedSegments = requests.filter((r) => r.clientId === 0 && r.kind === 'segment');
+    // The timed viewer's segments read to their end have durations (one cut by the stop has none).
+    const timedSegments = requests.filter((r) => r.clientId === 0 && r.kind === 'segment' && !r.cutByStop);
     expect(timedSegments.length).toBeGreaterThan(0);
     for (const record of timedSegments) expect(record.durationSeconds).toBeGreaterThanOrEqual(0);
     // Every viewer, timed or not, has a startup time.
@@ -74,24 +75,31 @@ describe('untimed viewers (swarm.timedViewers)', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AccessEntry);
     for (const clientId of [1, 2, 3]) {
-      const key = (uri: string, status: number | undefined, bytes: number | undefined) =>
-        `${uri} ${status} ${bytes}`;
-      const served = entries
-        .filter((entry) => entry.user_agent.endsWith(`/client-${clientId}`))
-        .map((entry) => key(entry.uri, entry.status, entry.body_bytes_sent));
-      const counted = requests
-        .filter((record) => record.clientId === clientId)
-        .map((record) => key(new URL(record.url).pathname, record.status, record.bytes));
+      const served = entries.filter((entry) => entry.user_agent.endsWith(`/client-${clientId}`));
+      const counted = requests.filter((record) => record.clientId === clientId);
       expect(counted.length).toBeGreaterThanOrEqual(8);
-      // Everything counted was served, exactly so; nginx may log at most a request or two more:
-      // the ones the stop cut (in flight at SIGTERM, not counted as requests).
+      // Everything counted was served, with nginx's status and bytes. The request the stop cut
+      // after its answer (flagged cutByStop) carries the announced length: nginx may have sent
+      // less before the viewer closed the connection.
       const remaining = [...served];
-      for (const item of counted) {
-        const index = remaining.indexOf(item);
-        expect(index, `client ${clientId}: ${item} not in nginx's log`).not.toBe(-1);
+      for (const record of counted) {
+        const path = new URL(record.url).pathname;
+        const index = remaining.findIndex(
+          (entry) =>
+            entry.uri === path &&
+            entry.status === record.status &&
+            (record.cutByStop
+              ? entry.body_bytes_sent <= (record.bytes ?? 0)
+              : entry.body_bytes_sent === record.bytes),
+        );
+        expect(
+          index,
+          `client ${clientId}: ${path} ${record.status} ${record.bytes} not in nginx's log`,
+        ).not.toBe(-1);
         remaining.splice(index, 1);
       }
-      expect(remaining.length).toBeLessThanOrEqual(2);
+      // nginx may log one more: a request the stop cut before its answer reached ffmpeg.
+      expect(remaining.length).toBeLessThanOrEqual(1);
     }
     expect(liveFfmpeg(pids)).toEqual([]);
     // The FIFO folder goes with the swarm.
