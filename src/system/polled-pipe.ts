@@ -5,11 +5,11 @@ import { execa } from 'execa';
  * A named pipe (FIFO) read by polling instead of by the event loop.
  *
  * Why: a pipe that libuv watches wakes Node on every write, and a viewer at trace level writes
- * ~210 times a second (ffmpeg's stderr is unbuffered: three write(2)s per log line). Measured
- * here with 100 viewers, that wake-up traffic alone costs ffmpeg 25–35 % more CPU than writing
- * to /dev/null, while the same writes into a pipe that is read every 250 ms cost no more than
- * /dev/null within the noise (docs/swarm-measurement.md). Node has no API for an anonymous pipe
- * it does not watch, so this uses a FIFO made by `mkfifo` (coreutils), opened non-blocking.
+ * ~210 times a second (ffmpeg 5.1's stderr is unbuffered: three write(2)s per log line). Measured
+ * side by side with 300 viewers (BENCHMARKS.md), such a viewer's ffmpeg costs 41 % more CPU than
+ * a bare one writing to /dev/null, one writing into a FIFO read every second 6 % more. Node has
+ * no API for an anonymous pipe it does not watch, so this uses a FIFO made by `mkfifo`
+ * (coreutils), opened non-blocking.
  */
 
 /** Creates FIFOs (mode 0600), in as few `mkfifo` runs as the argument list allows. */

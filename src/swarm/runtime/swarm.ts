@@ -72,7 +72,7 @@ const HOUSEKEEPING_INTERVAL_MS = 1000;
 /**
  * How often the logs of untimed viewers (FIFOs) are read once they play. A viewer at trace level
  * writes ~6 KB/s, so the 64 KiB pipe holds ~10 s: 1 s leaves a wide margin before ffmpeg would
- * block. Polls cost Node ~20 µs each (a read, often an EAGAIN), so fewer is cheaper.
+ * block. Each poll costs Node a read (often an EAGAIN, which Node throws), so fewer is cheaper.
  */
 export const LOG_POLL_INTERVAL_MS = 1000;
 /**
