@@ -24,6 +24,12 @@ export interface RequestRecord {
   ttfbSeconds?: number;
   /** Request start → last byte, estimated; the method is documented in src/swarm. */
   durationSeconds?: number;
+  /**
+   * When the response was read to its end (epoch ms, the last-byte estimate). For an untimed
+   * viewer it is the poll that read its last data (within 100 ms while the viewer starts up,
+   * 1 s after): good for the start-up time, not for a duration.
+   */
+  endMs?: number;
   ok: boolean;
   /** Why it failed, when it did. */
   error?: 'http' | 'timeout' | 'connect' | 'expired' | 'other';

@@ -451,4 +451,24 @@ describe('ClientOutputParser untimed (a log read in batches, as from a polled FI
       }
     },
   );
+
+  it('still knows when each segment was read to its end, to the poll (for start-up times)', () => {
+    for (const name of ['python-healthy-trace', 'nginx-healthy-trace']) {
+      const timedEnds = new Map(
+        requestsOf(replay(name).events)
+          .filter((r) => r.kind === 'segment' && r.endMs !== undefined)
+          .map((r) => [r.url, r.endMs!]),
+      );
+      const untimed = requestsOf(replay(name, { timed: false }, 0, 100).events).filter(
+        (r) => r.kind === 'segment' && r.endMs !== undefined,
+      );
+      expect(untimed.length).toBeGreaterThanOrEqual(5);
+      for (const record of untimed) {
+        const exact = timedEnds.get(record.url)!;
+        // The poll after the last data line: never before it, at most one poll interval later.
+        expect(record.endMs! - exact).toBeGreaterThanOrEqual(0);
+        expect(record.endMs! - exact).toBeLessThanOrEqual(100);
+      }
+    }
+  });
 });

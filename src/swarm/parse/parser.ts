@@ -849,6 +849,7 @@ export class ClientOutputParser {
     if (request.status !== undefined) record.status = request.status;
     const bytes = request.bytesRead ?? request.bytes;
     if (bytes !== undefined) record.bytes = bytes;
+    if (request.headersMs !== undefined) record.endMs = Math.max(endMs, request.startMs);
     if (request.headersMs !== undefined && this.timed) {
       record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
       record.durationSeconds = Math.max(record.ttfbSeconds, (endMs - request.startMs) / 1000);

@@ -347,7 +347,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     const complete = record.ok && !record.cutByStop;
     if (complete && record.kind === 'segment' && this.firstSegmentPending.has(clientId) && client) {
       this.firstSegmentPending.delete(clientId);
-      const completeMs = record.startMs + (record.durationSeconds ?? 0) * 1000;
+      const completeMs = record.endMs ?? record.startMs + (record.durationSeconds ?? 0) * 1000;
       const seconds = Math.max(0, (completeMs - client.runStartedAtMs) / 1000);
       this.fleet.recordStartup(clientId, seconds);
       this.metrics.startupSeconds(seconds);
