@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FleetStats, type SwarmSnapshot } from '../../swarm/index.js';
 import { UsageError } from '../errors.js';
-import { parseMetricsAddress, parseRunArgs } from './run.js';
+import { formatSwarmSummary, parseMetricsAddress, parseRunArgs } from './run.js';
 
 describe('hls-swarm run arguments', () => {
   it('maps flags onto a validated swarm spec', () => {
@@ -81,5 +82,28 @@ describe('hls-swarm run arguments', () => {
     expect(parseMetricsAddress('17091')).toEqual({ host: '127.0.0.1', port: 17091 });
     expect(parseMetricsAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(parseMetricsAddress('[::1]:0')).toEqual({ host: '::1', port: 0 });
+  });
+});
+
+describe('hls-swarm run summary', () => {
+  const base = (timedViewers: number | undefined): SwarmSnapshot => ({
+    ...new FleetStats().snapshotParts(1000),
+    atMs: 1000,
+    clientsTarget: 300,
+    clientsActive: 0,
+    clientsStarted: 300,
+    restarts: 0,
+    stalledClients: 0,
+    exitCategories: { clean: 300 },
+    droppedLines: 0,
+    ffmpeg: { path: '/usr/bin/ffmpeg', version: '5.1.9' },
+    ...(timedViewers === undefined ? {} : { timedViewers }),
+  });
+
+  it('says where the timings come from when not every viewer is timed', () => {
+    const url = 'http://127.0.0.1:17080/stream.m3u8';
+    expect(formatSwarmSummary(base(50), url, 60)).toMatch(/timings from\s+50 timed viewers/);
+    expect(formatSwarmSummary(base(300), url, 60)).not.toContain('timings from');
+    expect(formatSwarmSummary(base(undefined), url, 60)).not.toContain('timings from');
   });
 });

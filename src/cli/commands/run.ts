@@ -233,6 +233,9 @@ export function formatSwarmSummary(snapshot: SwarmSnapshot, url: string, elapsed
       name,
       d.count === 0 ? 'no data' : `p50 ${ms(d.p50)}  p95 ${ms(d.p95)}  p99 ${ms(d.p99)}  max ${ms(d.max)}`,
     ]);
+  const viewers = snapshot.clientsStarted - snapshot.restarts;
+  if (snapshot.timedViewers !== undefined && snapshot.timedViewers < viewers)
+    rows.push(['timings from', `${snapshot.timedViewers} timed viewers (--timed-viewers); counts from all`]);
   dist('segment ttfb', snapshot.segmentTtfbSeconds);
   dist('segment duration', snapshot.segmentDurationSeconds);
   dist('manifest duration', snapshot.manifestDurationSeconds);
