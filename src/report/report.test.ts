@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { parseScenario } from '../config/index.js';
 import {
   buildReport,
@@ -225,6 +225,7 @@ describe('report files', () => {
 
   test('a report is validated and written atomically; an invalid one is refused', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-report-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'nested', 'pass.json');
     await writeReport(path, recorded('pass'));
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(recorded('pass'));

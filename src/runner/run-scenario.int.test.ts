@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { reportSchema } from '../report/index.js';
 import { findFreePort } from '../system/index.js';
 import { runScenario } from './index.js';
@@ -14,6 +14,7 @@ import { runScenario } from './index.js';
 describe('runScenario', () => {
   test('an origin that never becomes ready ends in verdict error, with a report saying why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-runner-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const port = await findFreePort();
     const result = await runScenario(
       {
@@ -40,6 +41,7 @@ describe('runScenario', () => {
 
   test('an already-aborted signal interrupts before anything starts, and the report says so', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-runner-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const controller = new AbortController();
     controller.abort(new Error('stopped by the caller'));
     const result = await runScenario(
@@ -59,6 +61,7 @@ describe('runScenario', () => {
 
   test('a configuration mistake throws a ConfigError listing every problem and writes nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-runner-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const run = runScenario(
       {
         name: 'bad',

@@ -62,6 +62,7 @@ describe('ffmpeg viewers built by buildClientCommand, read by ClientOutputParser
   afterAll(async () => {
     await Promise.all(owned.map((process) => process.stop(2000)));
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('detects the installed ffmpeg', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { startVitest } from 'vitest/node';
 
 /*
@@ -47,6 +48,8 @@ async function taggedProcesses(tag: string): Promise<string[]> {
 
 export async function runFixtures(files: string[]): Promise<FixtureRun> {
   const reportDir = await mkdtemp(join(tmpdir(), 'hls-swarm-fixture-reports-'));
+  // Called inside a test: the reports stay readable until it ends, then the folder goes.
+  onTestFinished(() => rm(reportDir, { recursive: true, force: true }));
   const tag = randomUUID();
   const previous = {
     exitCode: process.exitCode,
