@@ -256,18 +256,9 @@ export class ClientOutputParser {
         this.finish(request, lastDataMs);
       } else if (request.headersDone && request.status !== undefined && request.status < 400) {
         this.forget(request);
-        const record: RequestRecord = {
-          clientId: this.clientId,
-          kind: request.kind,
-          url: request.url,
-          startMs: request.startMs,
-          status: request.status,
-          ok: true,
-          cutByStop: true,
-        };
+        const record = this.recordOf(request, true);
+        record.cutByStop = true;
         if (request.bytes !== undefined) record.bytes = request.bytes;
-        if (request.headersMs !== undefined && this.timed)
-          record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
         this.emit({ type: 'request', record });
       } else {
         this.forget(request);
@@ -839,21 +830,12 @@ export class ClientOutputParser {
   private finish(request: OpenRequest, endMs: number): void {
     if (this.open.get(request.ctx) !== request) return;
     this.forget(request);
-    const record: RequestRecord = {
-      clientId: this.clientId,
-      kind: request.kind,
-      url: request.url,
-      startMs: request.startMs,
-      ok: request.status === undefined || request.status < 400,
-    };
-    if (request.status !== undefined) record.status = request.status;
+    const record = this.recordOf(request, request.status === undefined || request.status < 400);
     const bytes = request.bytesRead ?? request.bytes;
     if (bytes !== undefined) record.bytes = bytes;
     if (request.headersMs !== undefined) record.endMs = Math.max(endMs, request.startMs);
-    if (request.headersMs !== undefined && this.timed) {
-      record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
+    if (record.ttfbSeconds !== undefined)
       record.durationSeconds = Math.max(record.ttfbSeconds, (endMs - request.startMs) / 1000);
-    }
     if (request.bytesRead !== undefined && request.bytes !== undefined && request.bytesRead < request.bytes) {
       record.ok = false;
       record.error = 'other';
@@ -898,21 +880,27 @@ export class ClientOutputParser {
   private fail(request: OpenRequest, error: NonNullable<RequestRecord['error']>, atMs: number): void {
     if (this.open.get(request.ctx) !== request) return;
     this.forget(request);
+    const record = this.recordOf(request, false);
+    record.error = error;
+    if (this.timed) record.durationSeconds = Math.max(0, (atMs - request.startMs) / 1000);
+    const bytes = request.bytesRead ?? (error === 'http' ? request.bytes : undefined);
+    if (bytes !== undefined) record.bytes = bytes;
+    this.emit({ type: 'request', record });
+  }
+
+  /** What every record of `request` says: who, what, when, its status, and its TTFB when timed. */
+  private recordOf(request: OpenRequest, ok: boolean): RequestRecord {
     const record: RequestRecord = {
       clientId: this.clientId,
       kind: request.kind,
       url: request.url,
       startMs: request.startMs,
-      ok: false,
-      error,
+      ok,
     };
-    if (this.timed) record.durationSeconds = Math.max(0, (atMs - request.startMs) / 1000);
     if (request.status !== undefined) record.status = request.status;
-    const bytes = request.bytesRead ?? (error === 'http' ? request.bytes : undefined);
-    if (bytes !== undefined) record.bytes = bytes;
     if (request.headersMs !== undefined && this.timed)
       record.ttfbSeconds = Math.max(0, (request.headersMs - request.startMs) / 1000);
-    this.emit({ type: 'request', record });
+    return record;
   }
 
   private progressLine(line: string, atMs: number): void {
