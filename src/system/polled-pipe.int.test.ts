@@ -19,6 +19,16 @@ async function drainToEnd(pipe: PolledPipe, everyMs: number, limitMs = 20_000): 
   throw new Error(`no EOF within ${limitMs} ms (read ${text.length} chars)`);
 }
 
+/** Runs `script` in sh with its stderr on the pipe's write end, which then only the child holds. */
+function shellWritingInto(pipe: PolledPipe, script: string) {
+  const child = spawnOwned('sh', ['-c', script], {
+    stdio: ['ignore', 'ignore', pipe.childFd as unknown as 'pipe'],
+    buffer: false,
+  });
+  pipe.closeWriteEnd();
+  return child;
+}
+
 describe('PolledPipe (a FIFO read by polling)', () => {
   it('makes FIFOs with mkfifo, mode 0600, many in one go', async () => {
     const paths = Array.from({ length: 600 }, (_, index) => join(dir, `many-${index}`));
@@ -34,11 +44,7 @@ describe('PolledPipe (a FIFO read by polling)', () => {
     const path = join(dir, 'child');
     await createFifos([path]);
     const pipe = new PolledPipe(path);
-    const child = spawnOwned('sh', ['-c', 'for i in $(seq 1 2000); do echo "line $i" >&2; done; sleep 1'], {
-      stdio: ['ignore', 'ignore', pipe.childFd as unknown as 'pipe'],
-      buffer: false,
-    });
-    pipe.closeWriteEnd();
+    const child = shellWritingInto(pipe, 'for i in $(seq 1 2000); do echo "line $i" >&2; done; sleep 1');
     let text = '';
     const read = () => pipe.drain((chunk) => (text += chunk.toString('utf8')));
     expect(await waitUntil(() => read() === 'open' && text.endsWith('line 2000\n'), 5000)).toBe(true);
@@ -59,11 +65,7 @@ describe('PolledPipe (a FIFO read by polling)', () => {
     await createFifos([path]);
     const pipe = new PolledPipe(path);
     // 200 000 × 'x' + newline: three times the pipe's capacity, written before the first poll.
-    const child = spawnOwned('sh', ['-c', 'head -c 200000 /dev/zero | tr "\\0" x >&2; echo >&2'], {
-      stdio: ['ignore', 'ignore', pipe.childFd as unknown as 'pipe'],
-      buffer: false,
-    });
-    pipe.closeWriteEnd();
+    const child = shellWritingInto(pipe, 'head -c 200000 /dev/zero | tr "\\0" x >&2; echo >&2');
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Blocked on the full pipe, not finished.
     expect(alive(child.pid)).toBe(true);
@@ -78,11 +80,7 @@ describe('PolledPipe (a FIFO read by polling)', () => {
     await createFifos([path]);
     for (const word of ['first', 'second']) {
       const pipe = new PolledPipe(path);
-      const child = spawnOwned('sh', ['-c', `echo ${word} >&2`], {
-        stdio: ['ignore', 'ignore', pipe.childFd as unknown as 'pipe'],
-        buffer: false,
-      });
-      pipe.closeWriteEnd();
+      const child = shellWritingInto(pipe, `echo ${word} >&2`);
       expect(await drainToEnd(pipe, 20)).toBe(`${word}\n`);
       await child.exited;
       pipe.close();
