@@ -190,16 +190,27 @@ describe('FleetStats: merged distributions', () => {
   });
 });
 
+/** Feeds a 10 s-window tracker, started at 0, the (wall ms, out_time µs) progress points; returns its samples. */
+function playbackSamples(points: Iterable<readonly [number, number]>) {
+  const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
+  tracker.start(0);
+  const samples = [];
+  for (const [atMs, outTimeUs] of points) {
+    const sample = tracker.progress(atMs, outTimeUs);
+    if (sample) samples.push(sample);
+  }
+  return samples;
+}
+
+/** Progress every `stepMs` from 1 s to 41 s, out_time starting at 6 s (3 segments back) and growing 2 s a step. */
+function* everyStep(stepMs: number): Generator<[number, number]> {
+  for (let t = 1000, out = 6e6; t <= 41_000; t += stepMs, out += 2e6) yield [t, out];
+}
+
 describe('PlaybackTracker', () => {
   it('a realtime viewer is not stalled (out_time advance / wall time, not ffmpeg speed=)', () => {
-    const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
-    tracker.start(0);
-    const samples = [];
     // A live viewer gets 6 s at once (3 segments back), then 2 s per 2 s.
-    for (let t = 1000, out = 6e6; t <= 41_000; t += 2000, out += 2e6) {
-      const sample = tracker.progress(t, out);
-      if (sample) samples.push(sample);
-    }
+    const samples = playbackSamples(everyStep(2000));
     expect(samples.length).toBeGreaterThanOrEqual(3);
     for (const sample of samples.slice(1)) {
       expect(sample.speed).toBeGreaterThan(0.95);
@@ -218,14 +229,11 @@ describe('PlaybackTracker', () => {
         { length: 60 },
         (_, k) => phaseMs + k * 2000 + Math.round(600 * Math.sin(k * 1.3)),
       );
-      const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
-      tracker.start(0);
-      const samples = [];
-      for (let t = 500; t <= 110_000; t += 500) {
-        const segmentsLanded = landings.filter((at) => at <= t).length;
-        const sample = tracker.progress(t, (6 + 2 * segmentsLanded) * 1e6);
-        if (sample) samples.push(sample);
-      }
+      const points = Array.from({ length: 220 }, (_, index): [number, number] => {
+        const t = 500 * (index + 1);
+        return [t, (6 + 2 * landings.filter((at) => at <= t).length) * 1e6];
+      });
+      const samples = playbackSamples(points);
       const steady = samples.slice(1);
       shortWindows += steady.filter((sample) => sample.speed < 0.9).length;
       for (const sample of steady) expect(sample.stalled, `phase ${phaseMs} at ${sample.atMs}`).toBe(false);
@@ -235,13 +243,7 @@ describe('PlaybackTracker', () => {
   });
 
   it('a viewer at half speed is stalled even with the one-segment allowance', () => {
-    const tracker = new PlaybackTracker(0, { windowMs: 10_000 });
-    tracker.start(0);
-    const samples = [];
-    for (let t = 1000, out = 6e6; t <= 41_000; t += 4000, out += 2e6) {
-      const sample = tracker.progress(t, out);
-      if (sample) samples.push(sample);
-    }
+    const samples = playbackSamples(everyStep(4000));
     for (const sample of samples.slice(1)) expect(sample.stalled).toBe(true);
   });
 
