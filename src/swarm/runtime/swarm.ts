@@ -179,14 +179,16 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     return this.timedViewerCountCache;
   }
 
-  private lastFullPollMs = 0;
+  private pollTicks = 0;
 
   /** Reads the FIFOs of starting viewers every tick, and of all viewers every logPollIntervalMs. */
   private pollLogs(): void {
     const now = Date.now();
-    const full = now - this.lastFullPollMs >= (this.options.logPollIntervalMs ?? LOG_POLL_INTERVAL_MS) - 50;
-    if (full) {
-      this.lastFullPollMs = now;
+    const ticksPerFullPoll = Math.max(
+      1,
+      Math.round((this.options.logPollIntervalMs ?? LOG_POLL_INTERVAL_MS) / STARTING_LOG_POLL_INTERVAL_MS),
+    );
+    if (this.pollTicks++ % ticksPerFullPoll === 0) {
       for (const client of this.clients.values()) client.pollLog(now);
     } else {
       for (const clientId of this.firstSegmentPending) this.clients.get(clientId)?.pollLog(now);
