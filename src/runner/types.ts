@@ -30,6 +30,8 @@ export interface RunningSwarm {
   stop(): Promise<unknown>;
   done: Promise<unknown>;
   metricsUrl: string;
+  /** PIDs of the viewer processes running now, for generator-health sampling. */
+  viewerPids?(): number[];
 }
 
 export interface RunScenarioOptions {

@@ -65,6 +65,8 @@ export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
   commandLine(clientId: number): string;
   /** Whether `clientId`'s log is read as it arrives, giving request timings (swarm.timedViewers). */
   isTimed(clientId: number): boolean;
+  /** PIDs of the viewer processes running now (held at the start gate or playing). */
+  viewerPids(): number[];
 }
 
 /** How often gauges (active, stalled, target) and stall windows are refreshed. */
@@ -197,6 +199,15 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   commandLine(clientId: number): string {
     return this.command(clientId).printable;
+  }
+
+  viewerPids(): number[] {
+    const pids: number[] = [];
+    for (const client of this.clients.values()) {
+      const pid = client.pid;
+      if (pid !== undefined) pids.push(pid);
+    }
+    return pids;
   }
 
   private onRampEvent(event: RampEvent): void {
