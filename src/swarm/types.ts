@@ -79,6 +79,14 @@ export interface SwarmEventMap {
   startup: [{ clientId: number; atMs: number; seconds: number }];
   reconnect: [{ clientId: number; atMs: number; url?: string }];
   rampComplete: [{ atMs: number; clients: number }];
+  /**
+   * The start gate let a pre-started viewer's first request through (see swarm/gateway):
+   * planned start, when its request reached the gate, when it was released (epoch ms).
+   * latenessSeconds = released − planned (0 when on time).
+   */
+  released: [
+    { clientId: number; plannedAtMs: number; arrivedAtMs: number; releasedAtMs: number; latenessSeconds: number },
+  ];
 }
 
 export interface DistributionSummary {
