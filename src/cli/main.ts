@@ -2,7 +2,8 @@
 /*
  * The `hls-swarm` command. Each subcommand is a module in ./commands/<name>.ts exporting
  * `run(argv): Promise<number>` (the exit code) and `usage` (one paragraph). Exit codes:
- * 0 done, 1 the run or check failed, 2 usage or configuration error.
+ * 0 done, 1 the run or check failed, 2 usage or configuration error, 3 inconclusive (`run
+ * --report`: the load generator was saturated).
  */
 import { isUserFacingError, UsageError } from './errors.js';
 

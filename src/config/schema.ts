@@ -239,6 +239,34 @@ export const reportSchemaOptions = z.strictObject({
   progressInterval: durationSchema.default('5s'),
 });
 
+const ratio = (what: string) =>
+  z
+    .number({ error: `expected ${what} as a ratio between 0 and 1` })
+    .min(0, { error: `expected ${what} as a ratio between 0 and 1` })
+    .max(1, { error: `expected ${what} as a ratio between 0 and 1` });
+
+/*
+ * The saturation guard (src/slo/generator-health.ts): limits on the load generator's own
+ * health, averaged over the steady window. Defaults measured on the 2-core machine (see
+ * docs/metrics.md#generator-health): a quiet 50-viewer run reads CPU ~?, PSI ~?, viewer wait
+ * ~?; a starved run reads ... The limits sit well above quiet and well below starved.
+ */
+export const generatorSchema = z.strictObject({
+  maxCpu: ratio('generator.maxCpu').default(0.9).describe('Limit on generator_cpu_utilization (avg, steady window)'),
+  maxCpuPressure: ratio('generator.maxCpuPressure')
+    .default(0.25)
+    .describe('Limit on generator_cpu_pressure (avg, steady window)'),
+  maxViewerCpuWait: ratio('generator.maxViewerCpuWait')
+    .default(0.1)
+    .describe('Limit on generator_viewer_cpu_wait (avg, steady window)'),
+  onSaturation: z
+    .enum(['inconclusive', 'warn'], { error: "expected 'inconclusive' or 'warn'" })
+    .default('inconclusive')
+    .describe(
+      "inconclusive: a saturated generator makes the verdict 'inconclusive' (latency thresholds unreliable); warn: report only",
+    ),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z
     .string({ error: 'expected a scenario name' })
@@ -249,6 +277,7 @@ export const scenarioSchema = z.strictObject({
   slo: sloSchema.default({}),
   metrics: metricsSchema.default(metricsSchema.parse({})),
   report: reportSchemaOptions.default(reportSchemaOptions.parse({})),
+  generator: generatorSchema.default(generatorSchema.parse({})),
 });
 
 /** What a user writes (defaults optional). */
@@ -264,5 +293,6 @@ export type ThresholdSpec = z.output<typeof thresholdSchema>;
 export type ThresholdObject = z.output<typeof thresholdObjectSchema>;
 export type SloSpec = z.output<typeof sloSchema>;
 export type MetricsSpec = z.output<typeof metricsSchema>;
+export type GeneratorSpec = z.output<typeof generatorSchema>;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Variant = (typeof VARIANTS)[number];

@@ -1,5 +1,5 @@
 import type { RunningOrigin } from '../origin/index.js';
-import type { ThresholdResult } from '../slo/index.js';
+import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
 import type { DistributionSummary, SwarmSnapshot } from '../swarm/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
@@ -8,6 +8,7 @@ import {
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
+  type GeneratorReport,
   type ReportEnvironment,
   type ReportError,
   type ReportScrapeHealth,
@@ -179,6 +180,7 @@ export interface ReportParts {
   error?: unknown;
   /** User-facing errors (config, port, binary) carry no stack. */
   errorWithStack?: boolean;
+  generator?: GeneratorReport;
 }
 
 /** Assembles a report; the scenario config is redacted here. */
@@ -208,6 +210,7 @@ export function buildReport(parts: ReportParts): Report {
     timeseries: parts.timeseries,
     scrapes: parts.scrapes ?? {},
     environment: parts.environment ?? collectEnvironment(),
+    ...(parts.generator ? { generator: parts.generator } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
   return report;
@@ -225,11 +228,44 @@ export function thresholdEntryFrom(result: ThresholdResult): ThresholdResultEntr
     strict: result.strict,
     abortOnFail: result.abortOnFail,
     ...(result.message ? { message: result.message } : {}),
+    ...(result.unreliable ? { unreliable: true } : {}),
   };
 }
 
 export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[]): 'pass' | 'fail' {
   return thresholds.some((result) => result.strict && !result.ok) ? 'fail' : 'pass';
+}
+
+/** The report's generator section from the saturation guard's judgement. */
+export function generatorReportFrom(judgement: GeneratorHealthJudgement): GeneratorReport {
+  return {
+    cpuUtilization: judgement.cpuUtilization,
+    cpuPressure: judgement.cpuPressure,
+    viewerCpuWait: judgement.viewerCpuWait,
+    eventLoopDelayP99Seconds: judgement.eventLoopDelayP99Seconds,
+    saturated: judgement.saturated,
+    breaches: [...judgement.breaches],
+    limits: { ...judgement.limits },
+    window: judgement.window,
+  };
+}
+
+/**
+ * The verdict once the generator's health is known. Saturated with onSaturation
+ * 'inconclusive': 'fail' if a strict threshold that the saturation does not make unreliable
+ * failed (errors, HTTP statuses, origin-side figures: a starved client cannot make the origin
+ * answer 404 or drop connections), else 'inconclusive' — a pass is not trusted either, since
+ * starved viewers may also have put less load on the origin than planned. 'warn' or healthy:
+ * the thresholds alone decide.
+ */
+export function verdictWithGeneratorHealth(
+  thresholds: readonly ThresholdResultEntry[],
+  generator: Pick<GeneratorReport, 'saturated' | 'limits'> | undefined,
+): 'pass' | 'fail' | 'inconclusive' {
+  const fromThresholds = verdictFromThresholds(thresholds);
+  if (!generator?.saturated || generator.limits.onSaturation !== 'inconclusive') return fromThresholds;
+  const reliableFailure = thresholds.some((result) => result.strict && !result.ok && !result.unreliable);
+  return reliableFailure ? 'fail' : 'inconclusive';
 }
 
 /** Column-wise per-step series as the metrics layer produces them. */

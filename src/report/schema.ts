@@ -9,11 +9,11 @@ import { z } from 'zod';
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
-export const VERDICTS = ['pass', 'fail', 'interrupted', 'error'] as const;
+export const VERDICTS = ['pass', 'fail', 'inconclusive', 'interrupted', 'error'] as const;
 export const verdictSchema = z
   .enum(VERDICTS)
   .describe(
-    'pass: every strict threshold held; fail: a strict threshold failed; interrupted: stopped early (timeout, Ctrl-C, abort signal); error: the run could not complete (origin, swarm or tool failure)',
+    'pass: every strict threshold held; fail: a strict threshold failed; inconclusive: the load generator was saturated (generator.onSaturation), so latencies measured the generator, and no threshold unaffected by it failed; interrupted: stopped early (timeout, Ctrl-C, abort signal); error: the run could not complete (origin, swarm or tool failure)',
   );
 
 const finiteNumber = z.number();
@@ -139,7 +139,32 @@ export const thresholdResultSchema = z.strictObject({
   strict: z.boolean().describe('false: reported without failing the run'),
   abortOnFail: z.boolean().optional(),
   message: z.string().optional().describe('Why it failed or could not be evaluated'),
+  unreliable: z
+    .boolean()
+    .optional()
+    .describe('true: a latency threshold judged while the load generator was saturated; its value measured the generator'),
 });
+
+export const generatorReportSchema = z
+  .strictObject({
+    cpuUtilization: nullableNumber.describe('avg generator_cpu_utilization over the steady window'),
+    cpuPressure: nullableNumber.describe('avg generator_cpu_pressure (PSI) over the steady window; null without PSI'),
+    viewerCpuWait: nullableNumber.describe('avg generator_viewer_cpu_wait over the steady window'),
+    eventLoopDelayP99Seconds: nullableNumber.describe('worst per-interval p99 of the event-loop delay'),
+    saturated: z.boolean().describe('A limit was exceeded'),
+    breaches: z.array(z.string()).describe('One phrase per exceeded limit'),
+    limits: z.strictObject({
+      maxCpu: z.number(),
+      maxCpuPressure: z.number(),
+      maxViewerCpuWait: z.number(),
+      onSaturation: z.enum(['inconclusive', 'warn']),
+    }),
+    window: z
+      .strictObject({ startMs: z.number(), endMs: z.number() })
+      .nullable()
+      .describe('The steady window judged; null when it was empty'),
+  })
+  .describe("The load generator's own health over the steady window (the saturation guard)");
 
 export const timeseriesSchema = z
   .strictObject({
@@ -200,6 +225,7 @@ export const reportSchema = z
     scrapes: z.record(z.string(), scrapeHealthSchema).describe('Per Prometheus target: scrape health'),
     environment: environmentSchema,
     error: reportErrorSchema.optional(),
+    generator: generatorReportSchema.optional().describe('Absent when sampling never began'),
   })
   .describe('hls-swarm scenario report');
 
@@ -213,6 +239,7 @@ export type ReportTimeseries = z.output<typeof timeseriesSchema>;
 export type ReportScrapeHealth = z.output<typeof scrapeHealthSchema>;
 export type ReportEnvironment = z.output<typeof environmentSchema>;
 export type ReportError = z.output<typeof reportErrorSchema>;
+export type GeneratorReport = z.output<typeof generatorReportSchema>;
 
 /** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */
 export const runSummaryEntrySchema = z.strictObject({

@@ -7,13 +7,14 @@ import {
   type Scenario,
   sloSchema,
 } from '../config/index.js';
-import { MetricsSampler } from '../metrics/index.js';
+import { GeneratorHealthSampler, MetricsSampler } from '../metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../origin/index.js';
 import {
   buildReport,
   buildTimeline,
   formatClock,
   formatProgress,
+  generatorReportFrom,
   type OriginReport,
   originReportFrom,
   type ProgressUpdate,
@@ -29,10 +30,18 @@ import {
   type ThresholdResultEntry,
   thresholdEntryFrom,
   type Verdict,
-  verdictFromThresholds,
+  verdictWithGeneratorHealth,
   writeReport,
 } from '../report/index.js';
-import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
+import {
+  compileSlo,
+  evaluateThresholds,
+  type GeneratorHealthJudgement,
+  judgeGeneratorHealth,
+  LiveSloMonitor,
+  markUnreliableLatency,
+  type SloAbort,
+} from '../slo/index.js';
 import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';
 import { plannedSwarmMs } from './plan.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -153,6 +162,7 @@ export async function runScenario(
   const ownsOrigin = options.origin === undefined;
   let swarm: RunningSwarm | undefined;
   let sampler: MetricsSampler | undefined;
+  let generatorHealth: GeneratorHealthSampler | undefined;
   let monitor: LiveSloMonitor | undefined;
   let runError: Error | undefined;
   let swarmStartMs: number | undefined;
@@ -238,6 +248,13 @@ export async function runScenario(
     });
     monitor.attach(sampler);
     sampler.start();
+    generatorHealth = new GeneratorHealthSampler(sampler.store, {
+      intervalMs: parseDurationMs(scenario.metrics.swarmInterval, 'metrics.swarmInterval'),
+      viewerPids: () => startedSwarm.viewerPids?.() ?? [],
+      log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
+    });
+    generatorHealth.start();
+    const healthFigures = generatorHealth;
 
     const runningOrigin = origin;
     for (const action of options.actions ?? []) {
@@ -288,7 +305,10 @@ export async function runScenario(
         const status = runningOrigin.status();
         if (!status.healthy) originProblem = status.problems[0] ?? 'unhealthy';
       } catch {}
-      emitProgress(tracker.update(startedSwarm.snapshot(), now, phase, swarmStartMs ?? now, originProblem));
+      emitProgress({
+        ...tracker.update(startedSwarm.snapshot(), now, phase, swarmStartMs ?? now, originProblem),
+        generator: healthFigures.latest(),
+      });
     }, progressIntervalMs);
     timers.push(progressTimer);
 
@@ -329,6 +349,7 @@ export async function runScenario(
   }
   swarmEndMs = Date.now();
   monitor?.detach();
+  await generatorHealth?.stop();
   if (sampler) {
     try {
       await sampler.stop();
@@ -355,14 +376,20 @@ export async function runScenario(
   const sloEndMs = holdEndMs ?? swarmEndMs;
   const evaluationStartMs = swarmStartMs ?? startMs;
   let thresholds: ThresholdResultEntry[] = [];
+  let generator: GeneratorHealthJudgement | undefined;
   if (sampler) {
     const steady = steadyStartMs();
-    thresholds = evaluateThresholds(compiled, sampler.store, {
+    const sloTimeline = {
       startMs: evaluationStartMs,
       ...(rampEndMs !== undefined ? { rampEndMs } : {}),
       ...(steady !== undefined ? { steadyStartMs: Math.min(steady, sloEndMs) } : {}),
       endMs: sloEndMs,
-    }).map(thresholdEntryFrom);
+    };
+    generator = judgeGeneratorHealth(sampler.store, sloTimeline, scenario.generator);
+    thresholds = markUnreliableLatency(evaluateThresholds(compiled, sampler.store, sloTimeline), generator).map(
+      thresholdEntryFrom,
+    );
+    if (generator.reason) log(`[hls-swarm] ${scenario.name}: ${generator.reason}`);
   }
 
   let verdict: Verdict;
@@ -374,8 +401,12 @@ export async function runScenario(
     verdict = 'error';
     reason = runError.message.split('\n')[0];
   } else {
-    verdict = verdictFromThresholds(thresholds);
-    if (sloAbort) reason = `aborted early: ${sloAbort.reason}`;
+    verdict = verdictWithGeneratorHealth(thresholds, generator);
+    if (verdict === 'inconclusive')
+      reason = [sloAbort ? `aborted early: ${sloAbort.reason}` : undefined, generator?.reason]
+        .filter(Boolean)
+        .join('; ');
+    else if (sloAbort) reason = `aborted early: ${sloAbort.reason}`;
     else if (verdict === 'fail') {
       const failed = thresholds.filter((result) => result.strict && !result.ok);
       reason = `${failed.length} strict threshold${failed.length === 1 ? '' : 's'} failed: ${failed.map((result) => `${result.metric} ${result.expression}`).join(', ')}`;
@@ -439,6 +470,7 @@ export async function runScenario(
     timeseries,
     scrapes,
     ...(runError ? { error: runError, errorWithStack: !USER_FACING.has(runError.name) } : {}),
+    ...(generator ? { generator: generatorReportFrom(generator) } : {}),
   });
   await writeReport(reportPath, report);
   log(`[hls-swarm] ${scenario.name}: ${verdict}${reason ? ` (${reason})` : ''}; report ${reportPath}`);

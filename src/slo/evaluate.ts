@@ -48,6 +48,8 @@ export interface ThresholdResult {
   /** Sliding windows: how many were judged and how many failed. */
   windowsEvaluated?: number;
   windowsFailed?: number;
+  /** A latency threshold judged while the load generator was saturated (src/slo/generator-health.ts). */
+  unreliable?: boolean;
 }
 
 type Observation =
@@ -137,6 +139,7 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
 
 const MISSING_SOURCE: Record<MetricSource, string> = {
   swarm: 'no swarm was attached to the sampler',
+  generator: 'no swarm was attached to the sampler, or this host cannot measure it (see docs/metrics.md)',
   nginx: 'nothing scraped an nginx-exporter: the origin offered none',
   'nginx-access-log': 'the origin gave no JSON access log; the nginx and vm origins write one',
   node: 'nothing scraped a node-exporter: the origin offered none',
@@ -195,6 +198,11 @@ export function windowRange(
   timeline: RunTimeline,
 ): { fromMs: number; toMs: number } | { empty: string } {
   if (threshold.window.kind === 'whole') return { fromMs: timeline.startMs, toMs: timeline.endMs };
+  return steadyWindowRange(timeline);
+}
+
+/** The steady window of a timeline (ramp end + warm-up → end), or the reason it is empty. */
+export function steadyWindowRange(timeline: RunTimeline): { fromMs: number; toMs: number } | { empty: string } {
   const steadyStartMs = timeline.steadyStartMs ?? timeline.rampEndMs ?? timeline.startMs;
   if (steadyStartMs >= timeline.endMs)
     return {

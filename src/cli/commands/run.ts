@@ -24,7 +24,8 @@ export const usage = `Usage: hls-swarm run <url> [options]
 
 Runs ffmpeg viewers against an HLS stream URL (master or media playlist) and prints a summary.
 Exit code: 0 the run completed, 1 it failed (ffmpeg missing, URL unreachable, no segment
-ever downloaded, interrupted), 2 a usage error.
+ever downloaded, interrupted), 2 a usage error, 3 (with --report) inconclusive: the load
+generator itself was saturated, so its latencies are not the origin's.
 
   --clients N          viewers to run (default 10)
   --ramp-rate R        viewers started per second (default 10)
@@ -389,5 +390,7 @@ async function runWithReport(
     out('hls-swarm run: FAILED: no segment was downloaded.');
     return 1;
   }
+  // 3: the load generator was saturated (generator.onSaturation 'inconclusive'); 0/1/2 are taken.
+  if (result.verdict === 'inconclusive') return 3;
   return result.verdict === 'pass' ? 0 : 1;
 }

@@ -171,6 +171,8 @@ async function runScenarioTest(
 
   if (run.verdict === 'error') throw forUser(run.error ?? new Error(run.report.reason ?? 'the run failed'));
   if (run.verdict === 'interrupted') throw new Error(run.report.reason ?? 'the run was interrupted');
+  if (run.verdict === 'inconclusive')
+    throw new Error(`inconclusive: ${run.report.reason ?? 'the load generator was saturated'}`);
   for (const result of run.thresholds) {
     if (result.strict) expect.soft(result.ok, formatThresholdLine(result)).toBe(true);
   }
