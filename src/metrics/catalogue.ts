@@ -157,7 +157,8 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     type: 'gauge',
     unit: 'seconds',
     labels: [],
-    meaning: 'p99 of Node’s event-loop delay (perf_hooks.monitorEventLoopDelay) over each swarm sample interval',
+    meaning:
+      'p99 of Node’s event-loop delay (perf_hooks.monitorEventLoopDelay) over each swarm sample interval',
   },
   {
     name: 'release_lateness',
@@ -165,7 +166,8 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     type: 'trend',
     unit: 'seconds',
     labels: [],
-    meaning: 'Start gate: release time − planned start of a pre-started viewer (0 when on time), one value per release',
+    meaning:
+      'Start gate: release time − planned start of a pre-started viewer (0 when on time), one value per release',
   },
   {
     name: 'dropped_log_lines',
@@ -173,7 +175,8 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     type: 'counter',
     unit: 'count',
     labels: [],
-    meaning: 'ffmpeg log lines the swarm dropped (bounded buffers), sampled per swarm tick; exists (as 0) once a swarm is attached',
+    meaning:
+      'ffmpeg log lines the swarm dropped (bounded buffers), sampled per swarm tick; exists (as 0) once a swarm is attached',
   },
   {
     name: 'nginx_requests_per_second',

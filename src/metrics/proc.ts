@@ -96,7 +96,10 @@ export async function readProcFile(path: string): Promise<string | undefined> {
 }
 
 /** Reads /proc/<pid>/schedstat for each PID, in parallel; PIDs gone meanwhile are left out. */
-export async function readSchedstats(pids: readonly number[], procRoot = '/proc'): Promise<Map<number, SchedStat>> {
+export async function readSchedstats(
+  pids: readonly number[],
+  procRoot = '/proc',
+): Promise<Map<number, SchedStat>> {
   const stats = new Map<number, SchedStat>();
   await Promise.all(
     pids.map(async (pid) => {

@@ -5,10 +5,10 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
 import { redactConfig, redactText } from './redact.js';
 import {
+  type GeneratorReport,
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
-  type GeneratorReport,
   type ReportEnvironment,
   type ReportError,
   type ReportScrapeHealth,

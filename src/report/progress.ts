@@ -30,7 +30,7 @@ export interface ProgressUpdate {
   /** Set when the origin reported a problem (e.g. a process died). */
   originProblem?: string;
   /** The load generator's latest health figures (ratios 0..1), when measured. */
-  generator?: { cpuUtilization?: number; viewerCpuWait?: number };
+  generator?: { cpuUtilization?: number; viewerCpuWait?: number; eventLoopDelaySeconds?: number };
 }
 
 const wholePercent = (ratio: number) => `${Math.round(ratio * 100)}%`;
@@ -50,10 +50,15 @@ export function formatProgress(update: ProgressUpdate): string {
   if (update.restarts > 0) parts.push(`restarts ${update.restarts}`);
   if (update.stalledClients > 0) parts.push(`stalled ${update.stalledClients}`);
   const generator = update.generator;
-  if (generator && (generator.cpuUtilization !== undefined || generator.viewerCpuWait !== undefined)) {
-    const cpu = generator.cpuUtilization !== undefined ? ` cpu ${wholePercent(generator.cpuUtilization)}` : '';
-    const wait = generator.viewerCpuWait !== undefined ? ` wait ${wholePercent(generator.viewerCpuWait)}` : '';
-    parts.push(`gen${cpu}${wait}`);
+  if (generator) {
+    const figures = [
+      generator.cpuUtilization !== undefined ? `cpu ${wholePercent(generator.cpuUtilization)}` : '',
+      generator.viewerCpuWait !== undefined ? `wait ${wholePercent(generator.viewerCpuWait)}` : '',
+      generator.eventLoopDelaySeconds !== undefined
+        ? `loop ${formatSeconds(generator.eventLoopDelaySeconds)}`
+        : '',
+    ].filter(Boolean);
+    if (figures.length > 0) parts.push(`gen ${figures.join(' ')}`);
   }
   if (update.originProblem) parts.push(`origin: ${update.originProblem}`);
   return parts.join('  ');

@@ -142,21 +142,28 @@ export const thresholdResultSchema = z.strictObject({
   unreliable: z
     .boolean()
     .optional()
-    .describe('true: a latency threshold judged while the load generator was saturated; its value measured the generator'),
+    .describe(
+      'true: a latency threshold judged while the load generator was saturated; its value measured the generator',
+    ),
 });
 
 export const generatorReportSchema = z
   .strictObject({
     cpuUtilization: nullableNumber.describe('avg generator_cpu_utilization over the steady window'),
-    cpuPressure: nullableNumber.describe('avg generator_cpu_pressure (PSI) over the steady window; null without PSI'),
+    cpuPressure: nullableNumber.describe(
+      'avg generator_cpu_pressure (PSI) over the steady window; null without PSI',
+    ),
     viewerCpuWait: nullableNumber.describe('avg generator_viewer_cpu_wait over the steady window'),
-    eventLoopDelayP99Seconds: nullableNumber.describe('worst per-interval p99 of the event-loop delay'),
+    eventLoopDelayP99Seconds: nullableNumber.describe(
+      'avg over the steady window of the per-interval p99 event-loop delay (the loop that timestamps viewer logs)',
+    ),
     saturated: z.boolean().describe('A limit was exceeded'),
     breaches: z.array(z.string()).describe('One phrase per exceeded limit'),
     limits: z.strictObject({
+      maxViewerCpuWait: z.number(),
+      maxEventLoopDelay: z.string(),
       maxCpu: z.number(),
       maxCpuPressure: z.number(),
-      maxViewerCpuWait: z.number(),
       onSaturation: z.enum(['inconclusive', 'warn']),
     }),
     window: z

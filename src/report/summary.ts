@@ -78,16 +78,16 @@ function generatorHealthLine(report: Report): string | undefined {
   const generator = report.generator;
   if (!generator) return undefined;
   const parts: string[] = [];
-  if (generator.cpuUtilization !== null) parts.push(`cpu ${formatPercent(generator.cpuUtilization)}`);
-  if (generator.cpuPressure !== null) parts.push(`pressure ${formatPercent(generator.cpuPressure)}`);
   if (generator.viewerCpuWait !== null) parts.push(`viewer wait ${formatPercent(generator.viewerCpuWait)}`);
   if (generator.eventLoopDelayP99Seconds !== null)
-    parts.push(`event loop p99 ≤ ${formatSeconds(generator.eventLoopDelayP99Seconds)}`);
+    parts.push(`event loop p99 ${formatSeconds(generator.eventLoopDelayP99Seconds)}`);
+  if (generator.cpuUtilization !== null) parts.push(`cpu ${formatPercent(generator.cpuUtilization)}`);
+  if (generator.cpuPressure !== null) parts.push(`pressure ${formatPercent(generator.cpuPressure)}`);
   if (parts.length === 0) return undefined;
   const { limits } = generator;
   parts.push(
     generator.saturated
-      ? `SATURATED (limits cpu ${formatPercent(limits.maxCpu)}, pressure ${formatPercent(limits.maxCpuPressure)}, viewer wait ${formatPercent(limits.maxViewerCpuWait)})`
+      ? `SATURATED (limits viewer wait ${formatPercent(limits.maxViewerCpuWait)}, event loop ${limits.maxEventLoopDelay}, cpu ${formatPercent(limits.maxCpu)}, pressure ${formatPercent(limits.maxCpuPressure)})`
       : 'healthy',
   );
   return `${parts.join(' · ')} (steady-window averages)`;

@@ -386,9 +386,10 @@ export async function runScenario(
       endMs: sloEndMs,
     };
     generator = judgeGeneratorHealth(sampler.store, sloTimeline, scenario.generator);
-    thresholds = markUnreliableLatency(evaluateThresholds(compiled, sampler.store, sloTimeline), generator).map(
-      thresholdEntryFrom,
-    );
+    thresholds = markUnreliableLatency(
+      evaluateThresholds(compiled, sampler.store, sloTimeline),
+      generator,
+    ).map(thresholdEntryFrom);
     if (generator.reason) log(`[hls-swarm] ${scenario.name}: ${generator.reason}`);
   }
 

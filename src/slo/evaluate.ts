@@ -202,7 +202,9 @@ export function windowRange(
 }
 
 /** The steady window of a timeline (ramp end + warm-up → end), or the reason it is empty. */
-export function steadyWindowRange(timeline: RunTimeline): { fromMs: number; toMs: number } | { empty: string } {
+export function steadyWindowRange(
+  timeline: RunTimeline,
+): { fromMs: number; toMs: number } | { empty: string } {
   const steadyStartMs = timeline.steadyStartMs ?? timeline.rampEndMs ?? timeline.startMs;
   if (steadyStartMs >= timeline.endMs)
     return {

@@ -1,14 +1,15 @@
-import type { GeneratorSpec } from '../config/index.js';
-import { type MetricStore, maximum, mean } from '../metrics/index.js';
+import { type GeneratorSpec, parseDurationMs } from '../config/index.js';
+import { type MetricStore, mean } from '../metrics/index.js';
 import { type RunTimeline, steadyWindowRange, type ThresholdResult } from './evaluate.js';
 
 /*
  * The saturation guard: was the load generator itself the bottleneck during the steady
- * window? Viewer latencies measured on a host whose viewers wait for a CPU measure that wait,
- * not the origin (on the 2-core machine a swarm reported p95 366 ms while nginx served in
- * < 1 ms). Each figure is the **average** of its gauge over the steady window (the window the
- * thresholds use); the event-loop delay is the **worst** interval's p99 and is reported only.
- * A figure this host cannot measure (no PSI, no viewer PIDs) is null and not judged.
+ * window? Viewer latencies measured on a host whose viewers wait for a CPU, or whose event
+ * loop stamps their log lines late, measure that wait, not the origin (on the 2-core machine
+ * a swarm reported p95 366 ms while nginx served in < 1 ms). Each figure is the **average** of
+ * its gauge over the steady window (the window the thresholds use), so one slow second does
+ * not condemn a run. A figure this host cannot measure (no PSI, no viewer PIDs) is null and
+ * not judged.
  */
 
 export interface GeneratorHealthJudgement {
@@ -18,7 +19,7 @@ export interface GeneratorHealthJudgement {
   cpuPressure: number | null;
   /** avg generator_viewer_cpu_wait. */
   viewerCpuWait: number | null;
-  /** max of the per-interval p99 event-loop delays (seconds). */
+  /** avg of the per-interval p99 event-loop delays (seconds). */
   eventLoopDelayP99Seconds: number | null;
   /** A limit was exceeded. */
   saturated: boolean;
@@ -31,22 +32,56 @@ export interface GeneratorHealthJudgement {
   window: { startMs: number; endMs: number } | null;
 }
 
+type Figure = 'viewerCpuWait' | 'eventLoopDelayP99Seconds' | 'cpuUtilization' | 'cpuPressure';
+
+const percent = (ratio: number) => `${Math.round(ratio * 100)} %`;
+const milliseconds = (seconds: number) => `${Math.round(seconds * 1000)} ms`;
+
+/** In the order the reason names them: the generator's own figures first, then the host's. */
+const CHECKS: ReadonlyArray<{
+  figure: Figure;
+  metric: string;
+  limit: (limits: GeneratorSpec) => number;
+  phrase: (value: number, limit: number) => string;
+}> = [
+  {
+    figure: 'viewerCpuWait',
+    metric: 'generator_viewer_cpu_wait',
+    limit: (limits) => limits.maxViewerCpuWait,
+    phrase: (value, limit) =>
+      `viewers waited ${percent(value)} of the time for a CPU (limit ${percent(limit)})`,
+  },
+  {
+    figure: 'eventLoopDelayP99Seconds',
+    metric: 'generator_event_loop_delay',
+    limit: (limits) => parseDurationMs(limits.maxEventLoopDelay, 'generator.maxEventLoopDelay') / 1000,
+    phrase: (value, limit) =>
+      `the event loop that timestamps viewer logs ran ${milliseconds(value)} late (p99, limit ${milliseconds(limit)})`,
+  },
+  {
+    figure: 'cpuUtilization',
+    metric: 'generator_cpu_utilization',
+    limit: (limits) => limits.maxCpu,
+    phrase: (value, limit) => `CPU ${percent(value)} busy (limit ${percent(limit)})`,
+  },
+  {
+    figure: 'cpuPressure',
+    metric: 'generator_cpu_pressure',
+    limit: (limits) => limits.maxCpuPressure,
+    phrase: (value, limit) =>
+      `tasks waited for a CPU ${percent(value)} of the time (PSI, limit ${percent(limit)})`,
+  },
+];
+
 /** Trends in seconds measured by the viewers: what a slow generator inflates. */
 export function isLatencyMetric(metric: string): boolean {
   const name = metric.replace(/\{.*$/, '');
   return /^(segment|manifest)_(ttfb|duration)$/.test(name) || name === 'startup_time';
 }
 
-const percent = (ratio: number) => `${Math.round(ratio * 100)} %`;
-
-function gaugeValues(store: MetricStore, name: string, fromMs: number, toMs: number): Float64Array | undefined {
-  const data = store.window(name, {}, fromMs, toMs);
-  return data?.type === 'gauge' && data.count > 0 ? data.values : undefined;
-}
-
 function averageOf(store: MetricStore, name: string, fromMs: number, toMs: number): number | null {
-  const values = gaugeValues(store, name, fromMs, toMs);
-  return values ? mean(values) : null;
+  const data = store.window(name, {}, fromMs, toMs);
+  return data?.type === 'gauge' && data.count > 0 ? mean(data.values) : null;
 }
 
 /** Judges the generator's health over the timeline's steady window against `limits`. */
@@ -55,40 +90,28 @@ export function judgeGeneratorHealth(
   timeline: RunTimeline,
   limits: GeneratorSpec,
 ): GeneratorHealthJudgement {
+  const figures: Record<Figure, number | null> = {
+    viewerCpuWait: null,
+    eventLoopDelayP99Seconds: null,
+    cpuUtilization: null,
+    cpuPressure: null,
+  };
   const range = steadyWindowRange(timeline);
-  if ('empty' in range)
-    return {
-      cpuUtilization: null,
-      cpuPressure: null,
-      viewerCpuWait: null,
-      eventLoopDelayP99Seconds: null,
-      saturated: false,
-      breaches: [],
-      limits,
-      window: null,
-    };
-  const { fromMs, toMs } = range;
-  const cpuUtilization = averageOf(store, 'generator_cpu_utilization', fromMs, toMs);
-  const cpuPressure = averageOf(store, 'generator_cpu_pressure', fromMs, toMs);
-  const viewerCpuWait = averageOf(store, 'generator_viewer_cpu_wait', fromMs, toMs);
-  const loop = gaugeValues(store, 'generator_event_loop_delay', fromMs, toMs);
   const breaches: string[] = [];
-  if (viewerCpuWait !== null && viewerCpuWait > limits.maxViewerCpuWait)
-    breaches.push(
-      `viewers waited ${percent(viewerCpuWait)} of the time for a CPU (limit ${percent(limits.maxViewerCpuWait)})`,
-    );
-  if (cpuUtilization !== null && cpuUtilization > limits.maxCpu)
-    breaches.push(`CPU ${percent(cpuUtilization)} busy (limit ${percent(limits.maxCpu)})`);
-  if (cpuPressure !== null && cpuPressure > limits.maxCpuPressure)
-    breaches.push(
-      `tasks waited for a CPU ${percent(cpuPressure)} of the time (PSI, limit ${percent(limits.maxCpuPressure)})`,
-    );
+  if (!('empty' in range)) {
+    for (const check of CHECKS) {
+      const value = averageOf(store, check.metric, range.fromMs, range.toMs);
+      figures[check.figure] = value;
+      const limit = check.limit(limits);
+      if (value !== null && value > limit) breaches.push(check.phrase(value, limit));
+    }
+  }
   const saturated = breaches.length > 0;
   return {
-    cpuUtilization,
-    cpuPressure,
-    viewerCpuWait,
-    eventLoopDelayP99Seconds: loop ? maximum(loop) : null,
+    cpuUtilization: figures.cpuUtilization,
+    cpuPressure: figures.cpuPressure,
+    viewerCpuWait: figures.viewerCpuWait,
+    eventLoopDelayP99Seconds: figures.eventLoopDelayP99Seconds,
     saturated,
     breaches,
     ...(saturated
@@ -97,7 +120,7 @@ export function judgeGeneratorHealth(
         }
       : {}),
     limits,
-    window: { startMs: fromMs, endMs: toMs },
+    window: 'empty' in range ? null : { startMs: range.fromMs, endMs: range.toMs },
   };
 }
 
