@@ -37,6 +37,8 @@ export interface GeneratorHealthOptions {
   /** Where /proc is; tests may point elsewhere. */
   procRoot?: string;
   now?: () => number;
+  /** Monotonic clock in ns (process.hrtime.bigint); tests pass the recorded wall times. */
+  nowNs?: () => bigint;
 }
 
 /** The latest figures, for the live progress line. */
@@ -60,6 +62,7 @@ export class GeneratorHealthSampler {
   private readonly intervalMs: number;
   private readonly procRoot: string;
   private readonly now: () => number;
+  private readonly nowNs: () => bigint;
   private readonly log: (line: string) => void;
   private timer: NodeJS.Timeout | undefined;
   private histogram: IntervalHistogram | undefined;
@@ -75,13 +78,17 @@ export class GeneratorHealthSampler {
     this.intervalMs = options.intervalMs ?? 1000;
     this.procRoot = options.procRoot ?? '/proc';
     this.now = options.now ?? Date.now;
+    this.nowNs = options.nowNs ?? process.hrtime.bigint;
     this.log = options.log ?? (() => {});
     for (const name of GENERATOR_GAUGES) store.declare(name, 'gauge');
   }
 
-  /** Takes a first reading (the baseline of the first deltas) and samples every interval. */
-  start(): void {
-    if (this.timer) return;
+  /**
+   * Takes a first reading (the baseline of the first deltas) and samples every interval.
+   * Resolves when that first reading is done; nothing needs to wait for it.
+   */
+  start(): Promise<void> {
+    if (this.timer) return this.inFlight ?? Promise.resolve();
     this.histogram = monitorEventLoopDelay({ resolution: 10 });
     this.histogram.enable();
     this.inFlight = this.sample();
@@ -90,6 +97,7 @@ export class GeneratorHealthSampler {
       this.timer = setTimeout(tick, this.intervalMs);
     };
     this.timer = setTimeout(tick, this.intervalMs);
+    return this.inFlight;
   }
 
   /** A last sample (so the end of the run has figures), then no timer and no histogram left. */
@@ -109,7 +117,7 @@ export class GeneratorHealthSampler {
 
   private async read(): Promise<Reading> {
     const atMs = this.now();
-    const atNs = process.hrtime.bigint();
+    const atNs = this.nowNs();
     const pids = this.options.viewerPids?.() ?? [];
     const [stat, pressure, viewers] = await Promise.all([
       readProcFile(`${this.procRoot}/stat`),

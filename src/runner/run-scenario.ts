@@ -253,7 +253,7 @@ export async function runScenario(
       viewerPids: () => startedSwarm.viewerPids?.() ?? [],
       log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
     });
-    generatorHealth.start();
+    void generatorHealth.start();
     const healthFigures = generatorHealth;
 
     const runningOrigin = origin;
