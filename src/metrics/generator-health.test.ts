@@ -3,16 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GeneratorHealthSampler } from './generator-health.js';
-import {
-  type CpuTimes,
-  cpuPressureBetween,
-  cpuUtilizationBetween,
-  parseCpuPressureSomeMicros,
-  parseProcStat,
-  parseSchedstat,
-  runQueueWaitBetween,
-  type SchedStat,
-} from './proc.js';
+import * as proc from './proc.js';
 import { MetricStore } from './store.js';
 
 /*
@@ -72,13 +63,13 @@ describe('GeneratorHealthSampler', () => {
     const wait = last('generator_viewer_cpu_wait');
     // What the pure functions (src/metrics/proc.test.ts) give for the same two readings.
     const wallMicros = moments.wallMicros[1] - moments.wallMicros[0];
-    const stat = (n: number) => parseProcStat(fixture(`stat-${n}.txt`)) as CpuTimes;
-    const psi = (n: number) => parseCpuPressureSomeMicros(fixture(`pressure-cpu-${n}.txt`)) as number;
+    const stat = (n: number) => proc.parseProcStat(fixture(`stat-${n}.txt`)) as proc.CpuTimes;
+    const psi = (n: number) => proc.parseCpuPressureSomeMicros(fixture(`pressure-cpu-${n}.txt`)) as number;
     const sched = (n: number) =>
-      new Map([[VIEWER_PID, parseSchedstat(fixture(`schedstat-${n}.txt`)) as SchedStat]]);
-    expect(cpu).toBe(cpuUtilizationBetween(stat(1), stat(2)));
-    expect(pressure).toBe(cpuPressureBetween(psi(1), psi(2), wallMicros));
-    expect(wait).toBe(runQueueWaitBetween(sched(1), sched(2), wallMicros * 1000)?.share);
+      new Map([[VIEWER_PID, proc.parseSchedstat(fixture(`schedstat-${n}.txt`)) as proc.SchedStat]]);
+    expect(cpu).toBe(proc.cpuUtilizationBetween(stat(1), stat(2)));
+    expect(pressure).toBe(proc.cpuPressureBetween(psi(1), psi(2), wallMicros));
+    expect(wait).toBe(proc.runQueueWaitBetween(sched(1), sched(2), wallMicros * 1000)?.share);
     expect(wait).toBeGreaterThan(0.1); // the viewer was confined to 20 % of a core beside a hog
     expect(latest).toMatchObject({ cpuUtilization: cpu, cpuPressure: pressure, viewerCpuWait: wait });
     expect(lines).toEqual([]);

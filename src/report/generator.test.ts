@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
   formatProgress,
@@ -12,14 +10,14 @@ import {
   verdictWithGeneratorHealth,
 } from './index.js';
 
-// Reports of real starved runs, recorded by src/report/test/record-generator-reports.ts.
-const FIXTURES = fileURLToPath(new URL('./test/fixtures/', import.meta.url));
-const recorded = (name: string): Report =>
-  JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Report;
+/** A report of a real starved run, recorded by src/report/test/record-generator-reports.ts. */
+function recorded(name: 'inconclusive' | 'saturated-warn'): Report {
+  return JSON.parse(readFileSync(new URL(`./test/fixtures/${name}.json`, import.meta.url), 'utf8')) as Report;
+}
 
 describe('the inconclusive verdict in the report', () => {
   test('recorded saturated runs match the schema and carry the generator figures', () => {
-    for (const name of ['inconclusive', 'saturated-warn']) {
+    for (const name of ['inconclusive', 'saturated-warn'] as const) {
       const report = reportSchema.parse(recorded(name));
       expect(report.generator?.saturated).toBe(true);
       expect(report.generator?.viewerCpuWait).toBeGreaterThan(report.generator?.limits.maxViewerCpuWait ?? 1);

@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import type { ScenarioInput } from '../config/index.js';
 import { type Report, reportSchema } from '../report/index.js';
 import { alive, waitUntil } from '../system/test/processes.js';
 import { runScenario } from './index.js';
 import { confineViewers, starveCpu } from './test/cpu-starvation.js';
-import type { ScenarioAction } from './types.js';
+import type { RunResult, ScenarioAction } from './types.js';
 
 /*
  * The saturation guard end to end, with real viewers against a real python origin: viewers
@@ -28,10 +29,31 @@ function recordViewerPids(pids: number[]): ScenarioAction {
   };
 }
 
-async function reportDir(): Promise<string> {
+/** A short run of `clients` tiny-profile viewers against a python origin, its PIDs recorded. */
+async function runSmall(
+  name: string,
+  clients: number,
+  viewerPids: number[],
+  extra: {
+    generator?: ScenarioInput['generator'];
+    actions?: ScenarioAction[];
+  } = {},
+): Promise<RunResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-generator-health-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
+  return runScenario(
+    {
+      name,
+      origin: { kind: 'python', profile: 'tiny', port: 0 },
+      swarm: { clients, rampRate: 10, duration: '15s', warmup: '3s', metricsPort: 0 },
+      slo: { segment_duration: 'p(95)<10s', http_errors: 'count==0' },
+      ...(extra.generator ? { generator: extra.generator } : {}),
+    },
+    {
+      reportFile: join(dir, 'report.json'),
+      actions: [recordViewerPids(viewerPids), ...(extra.actions ?? [])],
+    },
+  );
 }
 
 async function expectNothingLeft(report: Report, pids: number[]): Promise<void> {
@@ -43,26 +65,16 @@ async function expectNothingLeft(report: Report, pids: number[]): Promise<void> 
 
 describe('generator saturation guard', () => {
   test('starved viewers make the run inconclusive, naming the figures; latency thresholds are unreliable', async () => {
-    const dir = await reportDir();
     const starvation = starveCpu({ quotaPercent: 10, hogs: 1 });
     const hogPids = starvation.hogs.map((hog) => hog.pid);
     onTestFinished(() => (existsSync(starvation.path) ? starvation.stop() : undefined));
     const viewerPids: number[] = [];
-    const result = await runScenario(
-      {
-        name: 'starved generator',
-        origin: { kind: 'python', profile: 'tiny', port: 0 },
-        swarm: { clients: 4, rampRate: 10, duration: '15s', warmup: '3s', metricsPort: 0 },
-        slo: { segment_duration: 'p(95)<10s', http_errors: 'count==0' },
-      },
-      {
-        reportFile: join(dir, 'report.json'),
-        actions: [recordViewerPids(viewerPids), confineViewers(starvation)],
-      },
-    );
+    const result = await runSmall('starved generator', 4, viewerPids, {
+      actions: [confineViewers(starvation)],
+    });
     await starvation.stop();
 
-    const report = reportSchema.parse(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
+    const report = reportSchema.parse(JSON.parse(await readFile(result.reportPath, 'utf8')));
     console.log(`starved run: ${JSON.stringify(report.generator)}`);
     expect(result.verdict).toBe('inconclusive');
     expect(report.verdict).toBe('inconclusive');
@@ -82,20 +94,12 @@ describe('generator saturation guard', () => {
   });
 
   test('a quiet small run is healthy and keeps its verdict', async () => {
-    const dir = await reportDir();
     const viewerPids: number[] = [];
-    const result = await runScenario(
-      {
-        name: 'quiet generator',
-        origin: { kind: 'python', profile: 'tiny', port: 0 },
-        swarm: { clients: 3, rampRate: 10, duration: '15s', warmup: '3s', metricsPort: 0 },
-        slo: { segment_duration: 'p(95)<10s', http_errors: 'count==0' },
-        // This machine is shared with other engineers' test runs, whose load shows in the
-        // host-wide CPU and PSI figures: the run's own figures are what a quiet run must pass.
-        generator: { maxCpu: 1, maxCpuPressure: 1 },
-      },
-      { reportFile: join(dir, 'report.json'), actions: [recordViewerPids(viewerPids)] },
-    );
+    // This machine is shared with other engineers' test runs, whose load shows in the
+    // host-wide CPU and PSI figures: the run's own figures are what a quiet run must pass.
+    const result = await runSmall('quiet generator', 3, viewerPids, {
+      generator: { maxCpu: 1, maxCpuPressure: 1 },
+    });
     const report = result.report;
     console.log(`quiet run: ${JSON.stringify(report.generator)}`);
     expect(result.verdict).toBe('pass');
