@@ -36,6 +36,8 @@ export interface ClientRunInfo {
   pid: number;
   atMs: number;
   restart: boolean;
+  /** Spawned with the gated command: it waits at the start gate until released. */
+  held: boolean;
 }
 
 export interface ClientExitInfo {
@@ -72,6 +74,11 @@ export interface ClientOptions {
   random?: () => number;
   /** A FIFO (see PolledPipe) for stderr, read by `pollLog()` instead of as it arrives. */
   logFifo?: string;
+  /**
+   * The command whose input is the start gate: used until the gate released this viewer once
+   * (a viewer that dies while held comes back to the gate); later runs go straight to the origin.
+   */
+  gatedCommand?: ClientCommandLine;
 }
 
 type ClientState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -92,6 +99,8 @@ export class SupervisedClient {
   private lastFailure: RequestRecord['error'] | undefined;
   private stopRequested = false;
   private exitedOnce: Promise<void> = Promise.resolve();
+  /** Whether the gate has let this viewer through (always, for a viewer without a gate). */
+  private releasedOnce: boolean;
   restarts = 0;
   runs = 0;
   readonly now: () => number;
@@ -102,6 +111,7 @@ export class SupervisedClient {
     private readonly hooks: ClientHooks,
   ) {
     this.clientId = options.clientId;
+    this.releasedOnce = options.gatedCommand === undefined;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? seededRandom(hashClientId(options.clientId, 0x52535452));
   }
@@ -115,6 +125,27 @@ export class SupervisedClient {
     return this.state === 'running' || this.state === 'backoff';
   }
 
+  /** Running and waiting at the start gate: not a viewer yet. */
+  get held(): boolean {
+    return this.state === 'running' && !this.releasedOnce;
+  }
+
+  /** Running and past the start gate: a viewer that counts as active. */
+  get playing(): boolean {
+    return this.state === 'running' && this.releasedOnce;
+  }
+
+  /** Whether the gate has let this viewer through once (always true without a gate). */
+  get passedGate(): boolean {
+    return this.releasedOnce;
+  }
+
+  /** The gate let this run through at `atMs`: start-up is measured from here. */
+  markReleased(atMs: number): void {
+    this.releasedOnce = true;
+    this.spawnedAtMs = atMs;
+  }
+
   get pid(): number | undefined {
     return this.process?.running ? this.process.pid : undefined;
   }
@@ -123,7 +154,7 @@ export class SupervisedClient {
     return this.droppedLinesDone + (this.parser?.droppedLines ?? 0);
   }
 
-  /** Spawn time of the current run (epoch ms). */
+  /** Spawn time of the current run, or its release by the start gate (epoch ms). */
   get runStartedAtMs(): number {
     return this.spawnedAtMs;
   }
@@ -161,7 +192,10 @@ export class SupervisedClient {
 
   private spawn(restart: boolean): void {
     this.restartTimer = undefined;
-    const { file, args } = this.options.command;
+    const { file, args } = this.releasedOnce
+      ? this.options.command
+      : (this.options.gatedCommand ?? this.options.command);
+    const held = !this.releasedOnce;
     const atMs = this.now();
     this.spawnedAtMs = atMs;
     this.lastFailure = undefined;
@@ -200,7 +234,7 @@ export class SupervisedClient {
     stderr?.on('error', () => {});
     progress?.on('error', () => {});
     const spawnFailed = child.pid <= 0;
-    if (!spawnFailed) this.hooks.onStarted({ clientId: this.clientId, pid: child.pid, atMs, restart });
+    if (!spawnFailed) this.hooks.onStarted({ clientId: this.clientId, pid: child.pid, atMs, restart, held });
     this.exitedOnce = child.exited.then((info) => {
       // Let stream 'data' events queued before the exit reach the parser first.
       return new Promise<void>((resolve) =>
