@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
@@ -111,6 +112,37 @@ describe('start gate', () => {
     expect(snapshot.clientsStarted).toBe(2);
     expect(snapshot.exitCategories.signal).toBe(1);
     expect(liveFfmpeg([...playingPids, heldPid])).toEqual([]);
+  });
+
+  it('keeps the query string and `resolve` through the gate: the origin sees them, never the gate path', async () => {
+    const target = new URL(origin.streamUrl);
+    const url = `http://hls-origin.invalid:${target.port}${target.pathname}?team=video`;
+    const spec = swarmSchema.parse({
+      clients: 2,
+      rampRate: 1,
+      duration: '8s',
+      metricsPort: 0,
+      resolve: '127.0.0.1',
+    });
+    const swarm = await startSwarm({ url, spec });
+    const snapshot = await swarm.done;
+    expect(snapshot.startGate?.releaseLatenessSeconds.count).toBe(2);
+    const entries = readFileSync(origin.accessLog as string, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as { msec: number; uri: string; args: string; status: number; user_agent: string },
+      )
+      .filter((entry) => entry.msec * 1000 >= (snapshot.startGate?.prepareStartedAtMs ?? 0));
+    const playlists = entries.filter((entry) => entry.uri === target.pathname);
+    expect(playlists.length).toBeGreaterThanOrEqual(2);
+    for (const clientId of [0, 1]) {
+      const first = playlists.find((entry) => entry.user_agent.endsWith(`/client-${clientId}`));
+      expect(first?.args).toBe('team=video');
+    }
+    expect(entries.filter((entry) => entry.uri.startsWith('/v/'))).toEqual([]);
+    expect(entries.every((entry) => entry.status < 400)).toBe(true);
   });
 
   it('names the busy gate port before any viewer starts', async () => {
