@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { originSchema, swarmSchema } from '../src/config/index.js';
 import { startOrigin } from '../src/origin/index.js';
@@ -36,6 +37,11 @@ interface RateResult {
   prepareEnd: string;
   startupP95Seconds: number;
   nodeRssPeakMiB: number;
+  /** Node's own CPU (user + system) over the swarm's run, as a share of one core. */
+  nodeCpuShare: number;
+  /** Node's event-loop delay over the run, p99 and max (ms). */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
   exits: Record<string, number>;
 }
 
@@ -59,6 +65,10 @@ async function benchRate(url: string, rate: number, clients: number, holdSeconds
   const rssTimer = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }, 1000);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpuBefore = process.cpuUsage();
+  const wallBeforeMs = Date.now();
   const swarm = await startSwarm({ url, spec, log: (line) => console.error(`  ${line}`) });
   const starts: number[] = [];
   const firstSegments: number[] = [];
@@ -68,6 +78,8 @@ async function benchRate(url: string, rate: number, clients: number, holdSeconds
   swarm.on('startup', (event) => firstSegments.push(event.atMs));
   const snapshot = await swarm.done;
   clearInterval(rssTimer);
+  loopDelay.disable();
+  const cpu = process.cpuUsage(cpuBefore);
   const lateness = snapshot.startGate?.releaseLatenessSeconds ?? summarize([]);
   const result: RateResult = {
     targetPerSecond: rate,
@@ -88,6 +100,9 @@ async function benchRate(url: string, rate: number, clients: number, holdSeconds
     prepareEnd: snapshot.startGate?.prepareEnd ?? '-',
     startupP95Seconds: snapshot.startupSeconds.p95,
     nodeRssPeakMiB: rssPeak / 1024 / 1024,
+    nodeCpuShare: (cpu.user + cpu.system) / 1000 / Math.max(1, Date.now() - wallBeforeMs),
+    eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    eventLoopDelayMaxMs: loopDelay.max / 1e6,
     exits: snapshot.exitCategories as Record<string, number>,
   };
   return result;
@@ -110,11 +125,13 @@ function table(results: RateResult[]): string {
         : '-',
       `${r.startupP95Seconds.toFixed(2)} s`,
       `${r.nodeRssPeakMiB.toFixed(0)} MiB`,
+      `${(r.nodeCpuShare * 100).toFixed(1)} %`,
+      `${r.eventLoopDelayP99Ms.toFixed(0)} / ${r.eventLoopDelayMaxMs.toFixed(0)} ms`,
     ].join(' | '),
   );
   return [
-    '| target | gate | started | achieved start rate (ratio) | first segments | lateness p50 / p95 / max | late (>20 ms) | prepare | startup p95 | Node RSS peak |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| target | gate | started | achieved start rate (ratio) | first segments | lateness p50 / p95 / max | late (>20 ms) | prepare | startup p95 | Node RSS peak | Node CPU | event-loop delay p99 / max |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }
