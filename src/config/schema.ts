@@ -210,6 +210,15 @@ export const swarmSchema = z.strictObject({
       'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every 250 ms: exact counts, statuses and bytes, no timings',
     ),
   startGate: startGateSchema.default(startGateSchema.parse({})),
+  viewerNice: z
+    .number({ error: 'expected a whole number from 0 to 19' })
+    .int({ error: 'expected a whole number from 0 to 19' })
+    .min(0, { error: 'expected a whole number from 0 to 19' })
+    .max(19, { error: 'expected a whole number from 0 to 19' })
+    .default(5)
+    .describe(
+      'Autogroup nice of each viewer (Linux, needs root): under CPU contention the swarm keeps the share it needs to start viewers on time and read their logs; 0 leaves viewers as they are',
+    ),
   metricsPort: port
     .optional()
     .describe('Swarm /metrics port; default METRICS_PORT or 17091; 0 picks a free port'),

@@ -4,6 +4,7 @@ import {
   type OwnedProcess,
   PolledPipe,
   seededRandom,
+  setAutogroupNice,
   spawnOwned,
 } from '../../system/index.js';
 import type { ExitCategory, RequestRecord } from '../types.js';
@@ -59,6 +60,8 @@ export interface ClientHooks {
   onExited(info: ClientExitInfo): void;
   /** Called when the spawn itself failed (e.g. EAGAIN, EMFILE). */
   onSpawnError?(clientId: number, error: unknown): void;
+  /** Whether this run's autogroup nice could be set (only with autogroupNice). */
+  onPriority?(lowered: boolean): void;
 }
 
 export interface ClientOptions {
@@ -79,6 +82,8 @@ export interface ClientOptions {
    * (a viewer that dies while held comes back to the gate); later runs go straight to the origin.
    */
   gatedCommand?: ClientCommandLine;
+  /** Autogroup nice of each run (see system/autogroup.ts); 0 or absent leaves it alone. */
+  autogroupNice?: number;
 }
 
 type ClientState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -217,6 +222,10 @@ export class SupervisedClient {
       });
       // Only the child may hold the write end: EOF then means it is gone.
       logPipe?.closeWriteEnd();
+      if (this.options.autogroupNice) {
+        const lowered = setAutogroupNice(child.pid, this.options.autogroupNice);
+        this.hooks.onPriority?.(lowered);
+      }
     } catch (error) {
       this.hooks.onSpawnError?.(this.clientId, error);
       this.afterExit({ exitCode: undefined, signal: undefined }, true);

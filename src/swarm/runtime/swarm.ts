@@ -357,9 +357,11 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           env: this.options.env,
           ...(this.isTimed(clientId) ? {} : { logFifo: join(this.fifoDir as string, `client-${clientId}`) }),
           ...(gatedCommand ? { gatedCommand } : {}),
+          autogroupNice: spec.viewerNice,
         },
         {
           createParser: (id) => this.createParser(id),
+          onPriority: (lowered) => this.notePriority(lowered),
           // A viewer held at the gate starts when released (onReleased), not when spawned.
           onStarted: (info) => {
             if (!info.held) this.onViewerStarted(info.clientId, info.pid, info.atMs, info.restart);
@@ -378,6 +380,20 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.clients.set(clientId, client);
     }
     client.start();
+  }
+
+  private priorityNoted = false;
+
+  /** Says once whether viewers run at a lower priority than the swarm (swarm.viewerNice). */
+  private notePriority(lowered: boolean): void {
+    if (this.priorityNoted) return;
+    this.priorityNoted = true;
+    const nice = this.options.spec.viewerNice;
+    this.options.log?.(
+      lowered
+        ? `viewers run at autogroup nice ${nice}: the swarm keeps the CPU it needs to start them on time`
+        : `viewers run at the swarm's priority (autogroup nice ${nice} needs root and sched_autogroup): under CPU contention releases can be late`,
+    );
   }
 
   private onViewerStarted(clientId: number, pid: number, atMs: number, restart: boolean): void {
