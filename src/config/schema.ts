@@ -143,6 +143,25 @@ export const restartSchema = z.strictObject({
 
 export const VARIANTS = ['all', 'highest', 'lowest', 'first'] as const;
 
+export const startGateSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Spawn viewers ahead of the plan and hold their first request at a loopback gate until their planned start',
+    ),
+  port: port.default(0).describe('Loopback port of the start gate; 0 picks a free one'),
+  maxStarting: positiveInt()
+    .optional()
+    .describe('Viewers spawned and not yet at the gate, at most; default: the number of CPUs'),
+  maxHeld: positiveInt()
+    .optional()
+    .describe('Viewers spawned and not yet released, at most; default: from available memory'),
+  maxPrepare: durationSchema
+    .default('120s')
+    .describe('Longest prepare phase before the run starts anyway (late starts are reported)'),
+});
+
 export const swarmSchema = z.strictObject({
   clients: positiveInt().describe('Viewers to run at the hold stage'),
   rampRate: z
@@ -189,6 +208,16 @@ export const swarmSchema = z.strictObject({
     .default(50)
     .describe(
       'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every 250 ms: exact counts, statuses and bytes, no timings',
+    ),
+  startGate: startGateSchema.default(startGateSchema.parse({})),
+  viewerNice: z
+    .number({ error: 'expected a whole number from 0 to 19' })
+    .int({ error: 'expected a whole number from 0 to 19' })
+    .min(0, { error: 'expected a whole number from 0 to 19' })
+    .max(19, { error: 'expected a whole number from 0 to 19' })
+    .default(5)
+    .describe(
+      'Autogroup nice of each viewer (Linux, needs root): under CPU contention the swarm keeps the share it needs to start viewers on time and read their logs; 0 leaves viewers as they are',
     ),
   metricsPort: port
     .optional()

@@ -1,6 +1,6 @@
 import type { RunningOrigin } from '../origin/index.js';
 import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
-import type { DistributionSummary, SwarmSnapshot } from '../swarm/index.js';
+import type { DistributionSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
 import { redactConfig, redactText } from './redact.js';
@@ -76,6 +76,7 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
     playlistReloadFailures: nonNegativeInt(snapshot.playlistReloadFailures),
     droppedLines: nonNegativeInt(snapshot.droppedLines),
     ...(snapshot.timedViewers !== undefined ? { timedViewers: nonNegativeInt(snapshot.timedViewers) } : {}),
+    ...(snapshot.startGate ? { startGate: startGateReportFrom(snapshot.startGate) } : {}),
     requests,
     bytesTotal,
     errorsByStatus: counts(snapshot.httpErrors),
@@ -130,6 +131,7 @@ export function originReportFrom(origin: RunningOrigin): OriginReport {
 
 export interface TimelineMarks {
   startMs: number;
+  prepareStartMs?: number | null;
   swarmStartMs?: number | null;
   rampEndMs?: number | null;
   steadyStartMs?: number | null;
@@ -138,11 +140,24 @@ export interface TimelineMarks {
   actions?: ReportTimeline['actions'];
 }
 
+function startGateReportFrom(gate: StartGateSummary): NonNullable<SwarmReport['startGate']> {
+  return {
+    prepareSeconds: Math.max(0, (gate.prepareEndedAtMs - gate.prepareStartedAtMs) / 1000),
+    gatedViewers: nonNegativeInt(gate.gatedViewers),
+    heldAtStart: nonNegativeInt(gate.heldAtStart),
+    arrivalRatePerSecond: Math.max(0, finite(gate.arrivalRatePerSecond)),
+    prepareEnd: gate.prepareEnd,
+    releaseLatenessSeconds: distribution(gate.releaseLatenessSeconds),
+    lateReleases: nonNegativeInt(gate.lateReleases),
+  };
+}
+
 export function buildTimeline(marks: TimelineMarks): ReportTimeline {
   const endMs = Math.max(marks.endMs, marks.startMs);
   return {
     startedAt: new Date(marks.startMs).toISOString(),
     startMs: marks.startMs,
+    ...(marks.prepareStartMs !== undefined ? { prepareStartMs: marks.prepareStartMs } : {}),
     swarmStartMs: marks.swarmStartMs ?? null,
     rampEndMs: marks.rampEndMs ?? null,
     steadyStartMs: marks.steadyStartMs ?? null,

@@ -45,7 +45,14 @@ export const timelineSchema = z
   .strictObject({
     startedAt: z.string().describe('ISO 8601 time the run began (origin boot included)'),
     startMs: z.number().describe('Epoch ms the run began'),
-    swarmStartMs: nullableNumber.describe('Epoch ms the first viewer was scheduled; null if never'),
+    prepareStartMs: nullableNumber
+      .optional()
+      .describe(
+        'Epoch ms the start gate began spawning viewers ahead of the plan (the prepare phase, not measured); null without the gate',
+      ),
+    swarmStartMs: nullableNumber.describe(
+      "Epoch ms the measured run began (the plan's t = 0: the first viewer was due); null if never",
+    ),
     rampEndMs: nullableNumber.describe('Epoch ms the ramp reached its target; null if it never did'),
     steadyStartMs: nullableNumber.describe('Epoch ms the steady window began (ramp end + warm-up)'),
     endMs: z.number().describe('Epoch ms the run ended (swarm and origin stopped)'),
@@ -111,6 +118,25 @@ export const swarmReportSchema = z
       .describe(
         'Viewers whose request timings feed the TTFB/duration distributions (swarm.timedViewers); every viewer counts requests, statuses and bytes',
       ),
+    startGate: z
+      .strictObject({
+        prepareSeconds: z.number().min(0).describe("First spawn → the run's start"),
+        gatedViewers: z.number().int().min(0),
+        heldAtStart: z.number().int().min(0).describe('Viewers waiting at the gate when the run started'),
+        arrivalRatePerSecond: z
+          .number()
+          .min(0)
+          .describe('Viewers that reached the gate per second while preparing'),
+        prepareEnd: z
+          .enum(['covered', 'held-bound', 'max-prepare'])
+          .describe(
+            'covered: the waiting viewers covered the plan; held-bound: the memory bound (startGate.maxHeld); max-prepare: startGate.maxPrepare ran out',
+          ),
+        releaseLatenessSeconds: distributionSummarySchema.describe('Planned start → released, per viewer'),
+        lateReleases: z.number().int().min(0).describe('Releases more than 20 ms after the planned start'),
+      })
+      .optional()
+      .describe('The start gate (swarm.startGate): viewers spawned ahead of the plan and released on time'),
     requests: z.record(z.enum(REQUEST_KINDS), requestCountsSchema).describe('Requests by kind'),
     bytesTotal: z.number().min(0),
     errorsByStatus: z.record(z.string(), z.number().int().min(0)).describe('HTTP error responses by status'),

@@ -130,6 +130,13 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
     lines.push(
       `  clients      target ${swarm.clientsTarget} · started ${swarm.clientsStarted} · restarts ${swarm.restarts} · stalled ${swarm.stalledClients} · reconnects ${swarm.reconnects}`,
     );
+    const gate = swarm.startGate;
+    if (gate) {
+      const late = gate.releaseLatenessSeconds;
+      lines.push(
+        `  start gate   ${gate.heldAtStart} of ${gate.gatedViewers} waiting at t=0 (prepared in ${formatSeconds(gate.prepareSeconds)}, ${formatNumber(gate.arrivalRatePerSecond)}/s) · release lateness p95 ${formatSeconds(late.p95)} max ${formatSeconds(late.max)} · ${gate.lateReleases} late`,
+      );
+    }
     lines.push(
       `  requests     ${totalRequests} (${failedRequests} failed, ${formatPercent(totalRequests > 0 ? failedRequests / totalRequests : null)}) · segments ${segments.total} · manifests ${manifests.total} · ${formatBytes(swarm.bytesTotal)} · ${formatBitrate(swarm.throughputBytesPerSecond)}`,
     );

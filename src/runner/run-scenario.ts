@@ -218,7 +218,8 @@ export async function runScenario(
       log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
     });
     swarm = startedSwarm;
-    swarmStartMs = Date.now();
+    // t = 0 of the plan; with the start gate, the prepare phase before it is not measured.
+    swarmStartMs = startedSwarm.snapshot().startedAtMs || Date.now();
     const tracker = new ProgressTracker(scenario.name, plannedMs / 1000, swarmStartMs);
     startedSwarm.on('request', (record) => tracker.onRequest(record));
     startedSwarm.on('rampComplete', (event) => {
@@ -440,8 +441,10 @@ export async function runScenario(
     );
   }
 
+  const prepareStartMs = finalSnapshot?.startGate?.prepareStartedAtMs;
   const timeline = buildTimeline({
     startMs,
+    ...(prepareStartMs !== undefined ? { prepareStartMs } : {}),
     swarmStartMs: swarmStartMs ?? null,
     rampEndMs: rampEndMs ?? null,
     steadyStartMs: steadyStartMs() ?? null,

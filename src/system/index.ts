@@ -2,6 +2,7 @@
  * System primitives every layer shares: owned processes (nothing outlives us), ports,
  * bounded log files, binaries. It sits below config and imports no other layer.
  */
+export * from './autogroup.js';
 export * from './binaries.js';
 export * from './log-file.js';
 export * from './owned-process.js';

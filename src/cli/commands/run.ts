@@ -237,6 +237,14 @@ export function formatSwarmSummary(snapshot: SwarmSnapshot, url: string, elapsed
   const viewers = snapshot.clientsStarted - snapshot.restarts;
   if (snapshot.timedViewers !== undefined && snapshot.timedViewers < viewers)
     rows.push(['timings from', `${snapshot.timedViewers} timed viewers (--timed-viewers); counts from all`]);
+  const gate = snapshot.startGate;
+  if (gate) {
+    const late = gate.releaseLatenessSeconds;
+    rows.push([
+      'start gate',
+      `${gate.heldAtStart}/${gate.gatedViewers} waiting at t=0, prepared in ${ms((gate.prepareEndedAtMs - gate.prepareStartedAtMs) / 1000)}; release lateness p95 ${ms(late.p95)} max ${ms(late.max)}, ${gate.lateReleases} late`,
+    ]);
+  }
   dist('segment ttfb', snapshot.segmentTtfbSeconds);
   dist('segment duration', snapshot.segmentDurationSeconds);
   dist('manifest duration', snapshot.manifestDurationSeconds);

@@ -163,3 +163,18 @@ export function printableCommand(file: string, args: readonly string[]): string 
   });
   return [file, ...shown].map(shellQuote).join(' ');
 }
+
+/** The same command reading `inputUrl` instead (the start gate's URL for this viewer). */
+export function withInputUrl(command: ClientCommand, inputUrl: string): ClientCommand {
+  const args = [...command.args];
+  const index = args.indexOf('-i');
+  if (index < 0 || index + 1 >= args.length) throw new Error('the viewer command has no -i input');
+  args[index + 1] = inputUrl;
+  return { file: command.file, args, printable: printableCommand(command.file, args) };
+}
+
+/** The URL a command reads (its `-i` argument). */
+export function inputUrlOf(command: Pick<ClientCommand, 'args'>): string {
+  const index = command.args.indexOf('-i');
+  return command.args[index + 1] ?? '';
+}
