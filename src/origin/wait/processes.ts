@@ -24,6 +24,8 @@ interface Entry {
   name: string;
   process: OwnedProcess;
   log: BoundedLogFile;
+  /** Where its stdout+stderr go. */
+  logFile: string;
   /** The log status(), problems and waits point at (the process's own, or e.g. the VM console). */
   shownLog: ShownLog;
   exitedAtMs?: number;
@@ -111,7 +113,7 @@ export class OriginProcesses {
     owned.subprocess.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
     owned.subprocess.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
     const shownLog = options.shownLog ?? { label: 'log', file: logFile };
-    const entry: Entry = { name, process: owned, log, shownLog };
+    const entry: Entry = { name, process: owned, log, logFile, shownLog };
     this.entries.push(entry);
     void owned.exited.then((exit) => {
       entry.exitedAtMs = Date.now();
@@ -142,9 +144,9 @@ export class OriginProcesses {
     entry.log.close();
   }
 
-  /** Log files by process name. */
+  /** Log files (of each process's own output) by process name. */
   get logs(): Record<string, string> {
-    return Object.fromEntries(this.entries.map((entry) => [entry.name, entry.shownLog.file]));
+    return Object.fromEntries(this.entries.map((entry) => [entry.name, entry.logFile]));
   }
 
   /** The processes, for waitForAll's fail-fast watch. */
