@@ -12,7 +12,7 @@ import type { RunResult, ScenarioAction } from './types.js';
 
 /*
  * The saturation guard end to end, with real viewers against a real python origin: viewers
- * deliberately starved (confined with a CPU hog to a cgroup holding 10 % of one core) make the
+ * deliberately starved (confined with two CPU hogs to a cgroup holding 5 % of one core) make the
  * run inconclusive, with the figures in the reason and the latency thresholds marked
  * unreliable; a quiet small run is healthy. Nothing is left running and the cgroup is gone.
  */
@@ -65,7 +65,7 @@ async function expectNothingLeft(report: Report, pids: number[]): Promise<void> 
 
 describe('generator saturation guard', () => {
   test('starved viewers make the run inconclusive, naming the figures; latency thresholds are unreliable', async () => {
-    const starvation = starveCpu({ quotaPercent: 10, hogs: 1 });
+    const starvation = starveCpu({ quotaPercent: 5, hogs: 2 });
     const hogPids = starvation.hogs.map((hog) => hog.pid);
     onTestFinished(() => (existsSync(starvation.path) ? starvation.stop() : undefined));
     const viewerPids: number[] = [];

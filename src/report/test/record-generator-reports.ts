@@ -2,7 +2,7 @@
  * Records the saturated-generator report fixtures the report unit tests read, from real runs
  * on this machine (needs root: the viewers are starved in a test-owned cgroup beside a hog):
  *   node --import tsx src/report/test/record-generator-reports.ts
- * - inconclusive.json:    python origin (tiny), 3 viewers starved to 10 % of one core,
+ * - inconclusive.json:    python origin (tiny), 3 viewers starved to 5 % of one core beside 2 hogs,
  *                         onSaturation 'inconclusive'; a latency and an error threshold
  * - saturated-warn.json:  the same with onSaturation 'warn'
  */
@@ -16,7 +16,7 @@ import { confineViewers, starveCpu } from '../../runner/test/cpu-starvation.js';
 const OUT = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 async function record(name: string, onSaturation: 'inconclusive' | 'warn', dir: string): Promise<string> {
-  const starvation = starveCpu({ quotaPercent: 10, hogs: 1 });
+  const starvation = starveCpu({ quotaPercent: 5, hogs: 2 });
   try {
     const result = await runScenario(
       {
