@@ -38,7 +38,7 @@ describe('scenario schema', () => {
       maxViewerCpuWait: 0.1,
       maxEventLoopDelay: '100ms',
       maxCpu: 0.9,
-      maxCpuPressure: 0.5,
+      maxCpuPressure: 0.8,
       onSaturation: 'inconclusive',
     });
     expect(rejection({ ...valid, generator: { maxCpu: 1.5 } })).toContain(

@@ -40,7 +40,7 @@ describe('the inconclusive verdict in the report', () => {
     expect(segment).toMatch(/^ {4}✓ segment_duration .*\(unreliable: the load generator was saturated\)$/);
     expect(errors).not.toContain('unreliable');
     expect(lines.find((line) => line.startsWith('  generator '))).toMatch(
-      /viewer wait \d+\.\d%.* · SATURATED \(limits viewer wait 10\.0%, event loop 100ms, cpu 90\.0%, pressure 50\.0%\) \(steady-window averages\)$/,
+      /viewer wait \d+\.\d%.* · SATURATED \(limits viewer wait 10\.0%, event loop 100ms, cpu 90\.0%, pressure 80\.0%\) \(steady-window averages\)$/,
     );
     expect(lines.some((line) => line.startsWith('  warning:'))).toBe(false);
   });

@@ -72,9 +72,9 @@ describe('judgeGeneratorHealth', () => {
   });
 
   it('judges PSI against its own limit and honours custom limits', () => {
-    const store = storeWith({ ...quiet, generator_cpu_pressure: { before: 0, during: 0.6 } });
+    const store = storeWith({ ...quiet, generator_cpu_pressure: { before: 0, during: 0.85 } });
     expect(judgeGeneratorHealth(store, timeline, limits).breaches).toEqual([
-      'tasks waited for a CPU 60 % of the time (PSI, limit 50 %)',
+      'tasks waited for a CPU 85 % of the time (PSI, limit 80 %)',
     ]);
     const relaxed = generatorSchema.parse({ maxCpuPressure: 1 });
     expect(judgeGeneratorHealth(store, timeline, relaxed).saturated).toBe(false);
