@@ -277,8 +277,8 @@ const ratio = (what: string) =>
 /*
  * The saturation guard (src/slo/generator-health.ts): limits on the load generator's own
  * health, averaged over the steady window. Measured on the 2-core machine (docs/metrics.md,
- * "Generator health"): unconfined viewers waited 0.7-2.6 % of the time for a CPU, starved
- * ones 82-98 %; the event loop's p99 was 13-35 ms in runs of 3-50 viewers. CPU and PSI are
+ * "Generator health"): unconfined viewers waited 0.1-2.6 % of the time for a CPU, starved
+ * ones 75-98 %; the event loop's p99 was 12-35 ms in runs of 3-50 viewers. CPU and PSI are
  * host-wide: a 50-viewer run at 84 % busy and PSI 0.67 still timed segments at p95 44 ms, so
  * the limits sit above that; PSI "some" ~ 2ρ³/(1+ρ) on 2 CPUs (M/M/2) puts 0.8 at ~92 % busy,
  * next to maxCpu, and bursty wake-ups reach it earlier.
