@@ -12,7 +12,7 @@ export * from './metrics/index.js';
 export { percentileOfSorted } from './metrics/index.js';
 export * from './origin/index.js';
 export * from './report/index.js';
-export { REDACTED, REQUEST_KINDS, redactHeaders, redactUrl } from './report/index.js';
+export { REQUEST_KINDS } from './report/index.js';
 export * from './runner/index.js';
 export * from './slo/index.js';
 export * from './swarm/index.js';

@@ -21,7 +21,6 @@ import {
   type ReportTimeline,
   type ReportTimeseries,
   type RunPhase,
-  redactText,
   reportPathFor,
   reportTimeseriesFrom,
   slugify,
@@ -34,6 +33,7 @@ import {
 } from '../report/index.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
 import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';
+import { redactText } from '../system/index.js';
 import { plannedSwarmMs } from './plan.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from './types.js';

@@ -8,6 +8,7 @@ export * from './owned-process.js';
 export * from './polled-pipe.js';
 export * from './ports.js';
 export * from './random.js';
+export * from './redact.js';
 export {
   ownContainer,
   ownDirectory,

@@ -14,10 +14,10 @@ import {
   assertLoopbackTarget,
   preflight,
   probeStreamUrl,
-  redactUrl,
   type SwarmSnapshot,
   startSwarm,
 } from '../../swarm/index.js';
+import { redactUrl } from '../../system/index.js';
 import { UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
