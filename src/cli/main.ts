@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isUserFacingError(error)) {
       process.stderr.write(`hls-swarm ${name}: ${error.message}\n`);
-      return error.name === 'ConfigError' ? 2 : 1;
+      return error.code === 'HLS_SWARM_CONFIG' ? 2 : 1;
     }
     throw error;
   }

@@ -3,12 +3,12 @@
  * bounded log files, binaries. It sits below config and imports no other layer.
  */
 export * from './binaries.js';
+export * from './errors.js';
 export * from './log-file.js';
 export * from './owned-process.js';
 export * from './polled-pipe.js';
 export * from './ports.js';
 export * from './random.js';
-export * from './redact.js';
 export {
   ownContainer,
   ownDirectory,
@@ -18,3 +18,4 @@ export {
   releaseProcessGroup,
   watchdogPid,
 } from './reaper.js';
+export * from './redact.js';

@@ -18,7 +18,7 @@ import {
   startSwarm,
 } from '../../swarm/index.js';
 import { redactUrl } from '../../system/index.js';
-import { UsageError } from '../errors.js';
+import { isUserFacingError, UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
@@ -376,12 +376,7 @@ async function runWithReport(
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
-  if (
-    result.error &&
-    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError'].includes(
-      result.error.name,
-    )
-  ) {
+  if (isUserFacingError(result.error)) {
     out(`hls-swarm run: ${result.error.message}`);
   }
   const swarm = result.report.swarm as { requests?: SwarmSnapshot['requests'] } | null | undefined;
