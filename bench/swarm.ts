@@ -18,6 +18,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { originSchema, type SwarmSpec, swarmSchema } from '../src/config/index.js';
+import { parseAccessLog } from '../src/metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../src/origin/index.js';
 import {
   buildClientCommand,
@@ -125,29 +126,6 @@ function machine() {
     node: process.version,
   };
 }
-
-interface AccessEntry {
-  msec: number;
-  request_time: number;
-  uri: string;
-  status: number;
-  body_bytes_sent: number;
-  user_agent: string;
-}
-
-function readAccessLog(path: string): AccessEntry[] {
-  const entries: AccessEntry[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      entries.push(JSON.parse(line) as AccessEntry);
-    } catch {}
-  }
-  return entries;
-}
-
-const kindOfUri = (uri: string) =>
-  uri.endsWith('.m3u8') ? 'manifest' : uri.endsWith('.ts') ? 'segment' : 'other';
 
 /** CPU of one viewer in % of a core, e.g. '0.105 %' ('-' for none). */
 function perViewer(cpuSeconds: number, viewers: number, windowSeconds: number): string {
@@ -419,16 +397,17 @@ function accuracy(phase: SwarmPhase, accessLogPath: string) {
     add(scopes.steadyWindow.swarm, record.kind, record.bytes);
     if (record.timed) add(scopes.steadyWindowTimedViewers.swarm, record.kind, record.bytes);
   }
-  for (const entry of readAccessLog(accessLogPath)) {
-    const client = /\/client-(\d+)$/.exec(entry.user_agent ?? '');
+  // The product's own access-log parser and URL classifier: both sides count by the same rule.
+  for (const entry of parseAccessLog(readFileSync(accessLogPath, 'utf8'), Date.now())) {
+    const client = /\/client-(\d+)$/.exec(entry.userAgent ?? '');
     if (!client || Number(client[1]) >= phase.clients) continue;
-    const kind = kindOfUri(entry.uri);
-    add(scopes.wholeRun.nginx, kind, entry.body_bytes_sent);
+    const bytes = entry.bodyBytesSent ?? 0;
+    add(scopes.wholeRun.nginx, entry.kind, bytes);
     const timed = isTimedViewer(Number(client[1]), timedViewers, phase.clients);
-    if (timed) add(scopes.wholeRunTimedViewers.nginx, kind, entry.body_bytes_sent);
-    if (!inWindow((entry.msec - entry.request_time) * 1000)) continue;
-    add(scopes.steadyWindow.nginx, kind, entry.body_bytes_sent);
-    if (timed) add(scopes.steadyWindowTimedViewers.nginx, kind, entry.body_bytes_sent);
+    if (timed) add(scopes.wholeRunTimedViewers.nginx, entry.kind, bytes);
+    if (!inWindow(entry.atMs - entry.requestTimeSeconds * 1000)) continue;
+    add(scopes.steadyWindow.nginx, entry.kind, bytes);
+    if (timed) add(scopes.steadyWindowTimedViewers.nginx, entry.kind, bytes);
   }
   const diff = ({ swarm, nginx }: { swarm: Tally; nginx: Tally }) => ({
     segmentCount: pctDiff(swarm.segment.count, nginx.segment.count),
