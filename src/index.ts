@@ -9,7 +9,6 @@
 export type { Variant } from './config/index.js';
 export * from './config/index.js';
 export * from './metrics/index.js';
-export { percentileOfSorted } from './metrics/index.js';
 export * from './origin/index.js';
 export * from './report/index.js';
 export { REQUEST_KINDS } from './report/index.js';

@@ -1,12 +1,12 @@
 import {
   catalogueEntry,
+  interpolatedPercentileInPlace,
   type MetricSource,
   type MetricStore,
   type MetricType,
   maximum,
   mean,
   minimum,
-  percentileInPlace,
   type WindowData,
 } from '../metrics/index.js';
 import { aggregationProblem, type ComparisonOperator, type CompiledThreshold } from './parse.js';
@@ -87,10 +87,10 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
       switch (threshold.aggregation) {
         case 'p':
           // window() returned a copy this evaluation owns: select in place.
-          observed = percentileInPlace(values, threshold.percentile ?? 50);
+          observed = interpolatedPercentileInPlace(values, threshold.percentile ?? 50);
           break;
         case 'med':
-          observed = percentileInPlace(values, 50);
+          observed = interpolatedPercentileInPlace(values, 50);
           break;
         case 'avg':
           observed = mean(values);

@@ -6,6 +6,7 @@ export * from './binaries.js';
 export * from './errors.js';
 export * from './log-file.js';
 export * from './owned-process.js';
+export * from './percentile.js';
 export * from './polled-pipe.js';
 export * from './ports.js';
 export * from './random.js';
