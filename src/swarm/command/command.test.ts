@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { swarmSchema } from '../../config/index.js';
 import { REDACTED, redactHeaders, redactUrl } from '../../system/index.js';
+import { LOG_POLL_INTERVAL_MS } from '../runtime/index.js';
 import {
   buildClientCommand,
   capabilitiesFromProbe,
@@ -223,6 +224,13 @@ describe('buildClientCommand', () => {
     });
     const split = execFileSync('bash', ['-c', `printf '%s\\0' ${command.printable}`], { encoding: 'utf8' });
     expect(split.split('\0').slice(0, -1)).toEqual([command.file, ...command.args]);
+  });
+});
+
+describe('the timedViewers description', () => {
+  it('says how often untimed viewers are read, as the swarm does', () => {
+    expect(LOG_POLL_INTERVAL_MS).toBe(1000);
+    expect(swarmSchema.shape.timedViewers.description).toContain('the rest are read every second');
   });
 });
 
