@@ -138,7 +138,8 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
 const MISSING_SOURCE: Record<MetricSource, string> = {
   swarm: 'no swarm was attached to the sampler',
   nginx: 'nothing scraped an nginx-exporter: the origin offered none',
-  'nginx-access-log': 'the origin gave no JSON access log on this machine; the nginx origin writes one (and the container origin on a local engine), the vm origin does not',
+  'nginx-access-log':
+    'the origin gave no JSON access log on this machine; the nginx origin writes one (and the container origin on a local engine), the vm origin does not',
   node: 'nothing scraped a node-exporter: the origin offered none',
 };
 
