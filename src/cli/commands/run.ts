@@ -17,7 +17,7 @@ import {
   type SwarmSnapshot,
   startSwarm,
 } from '../../swarm/index.js';
-import { redactUrl } from '../../system/index.js';
+import { redactText, redactUrl } from '../../system/index.js';
 import { isUserFacingError, UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
@@ -273,7 +273,8 @@ export function runFailure(snapshot: SwarmSnapshot): string | undefined {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
-  const out = (line: string) => process.stderr.write(`${line}\n`);
+  // Every log line goes through the shared redaction (URLs, header values) before it is shown.
+  const out = (line: string) => process.stderr.write(`${redactText(line)}\n`);
   assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
 
   if (args.checkOnly) {
