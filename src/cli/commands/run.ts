@@ -14,11 +14,11 @@ import {
   assertLoopbackTarget,
   preflight,
   probeStreamUrl,
-  redactUrl,
   type SwarmSnapshot,
   startSwarm,
 } from '../../swarm/index.js';
-import { UsageError } from '../errors.js';
+import { redactText, redactUrl } from '../../system/index.js';
+import { isUserFacingError, UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
@@ -281,7 +281,8 @@ export function runFailure(snapshot: SwarmSnapshot): string | undefined {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
-  const out = (line: string) => process.stderr.write(`${line}\n`);
+  // Every log line goes through the shared redaction (URLs, header values) before it is shown.
+  const out = (line: string) => process.stderr.write(`${redactText(line)}\n`);
   assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
 
   if (args.checkOnly) {
@@ -384,12 +385,7 @@ async function runWithReport(
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
-  if (
-    result.error &&
-    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError'].includes(
-      result.error.name,
-    )
-  ) {
+  if (isUserFacingError(result.error)) {
     out(`hls-swarm run: ${result.error.message}`);
   }
   const swarm = result.report.swarm as { requests?: SwarmSnapshot['requests'] } | null | undefined;

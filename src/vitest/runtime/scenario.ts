@@ -11,6 +11,7 @@ import {
   suggestedTimeoutMs,
   validateScenario,
 } from '../../runner/index.js';
+import { isUserFacingError } from '../../system/index.js';
 import { loadTest, providedOptions } from './fixtures.js';
 
 /*
@@ -50,7 +51,7 @@ function fullTestName(task: TestContext['task']): string {
 
 /** Strips the stack of errors written for users (config, port, binary): the message says it all. */
 function forUser(error: Error): Error {
-  if (['ConfigError', 'ThresholdSyntaxError', 'ThresholdTypeError', 'SloConfigError'].includes(error.name)) {
+  if (isUserFacingError(error)) {
     error.stack = `${error.name}: ${error.message}`;
   }
   return error;
