@@ -17,3 +17,4 @@ export {
   releaseProcessGroup,
   watchdogPid,
 } from './reaper.js';
+export * from './signals.js';
