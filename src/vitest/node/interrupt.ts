@@ -72,6 +72,8 @@ export function interruptRunsOnSignal(
     },
     runEnded: () => {
       running = false;
+      // `vitest run` exits once the run ends; watch mode would wait for changes instead.
+      if (interruption.signal && vitest.config.watch) void vitest.exit(true);
     },
   };
 }

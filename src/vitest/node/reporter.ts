@@ -123,7 +123,14 @@ export class HlsSwarmReporter implements Reporter {
     _errors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
   ): Promise<void> {
-    this.interruption?.runEnded();
+    try {
+      await this.writeSummary(reason);
+    } finally {
+      this.interruption?.runEnded();
+    }
+  }
+
+  private async writeSummary(reason: TestRunEndReason): Promise<void> {
     if (this.entries.length === 0) return;
     const path = join(this.options.reportDir, 'summary.json');
     await writeRunSummary(path, {
