@@ -21,3 +21,4 @@ export {
   watchdogPid,
 } from './reaper.js';
 export * from './redact.js';
+export * from './signals.js';

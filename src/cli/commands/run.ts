@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
+  parseDurationMs,
   parseWith,
   type ScenarioInput,
   type SwarmSpec,
@@ -17,14 +18,15 @@ import {
   type SwarmSnapshot,
   startSwarm,
 } from '../../swarm/index.js';
-import { redactText, redactUrl } from '../../system/index.js';
+import { redactText, redactUrl, SignalInterruption } from '../../system/index.js';
 import { isUserFacingError, UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
 Runs ffmpeg viewers against an HLS stream URL (master or media playlist) and prints a summary.
 Exit code: 0 the run completed, 1 it failed (ffmpeg missing, URL unreachable, no segment
-ever downloaded, interrupted), 2 a usage error.
+ever downloaded), 2 a usage error, 130/143 stopped by SIGINT/SIGTERM (the viewers are stopped,
+the summary printed and the --report written, verdict "interrupted"; a second signal exits at once).
 
   --clients N          viewers to run (default 10)
   --ramp-rate R        viewers started per second (default 10)
@@ -299,19 +301,26 @@ export async function run(argv: string[]): Promise<number> {
     return probe.isPlaylist ? 0 : 1;
   }
 
+  // SIGINT/SIGTERM (to this process alone or its group): stop the viewers, print the summary,
+  // write the report, exit 130/143. The viewers' stop is bounded by stopGrace; a second
+  // signal, or 20 s more, exits at once.
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    out(`\nhls-swarm run: ${signal}: stopping the viewers…`);
-    controller.abort(new Error(`received ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interruption = new SignalInterruption({
+    prefix: '\nhls-swarm run: ',
+    graceMs: parseDurationMs(args.spec.stopGrace, 'swarm.stopGrace') + 20_000,
+    log: out,
+    onInterrupt: (signal) => {
+      controller.abort(new Error(`received ${signal}`));
+      return true;
+    },
+  }).install();
   try {
-    if (args.reportFile) return await runWithReport(args, controller.signal, out);
-    return await runDirect(args, controller.signal, out);
+    const code = args.reportFile
+      ? await runWithReport(args, controller.signal, out)
+      : await runDirect(args, controller.signal, out);
+    return interruption.exitCode ?? code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.uninstall();
   }
 }
 
