@@ -42,6 +42,7 @@ describe('hls-swarm run arguments', () => {
       '3',
       '--timed-viewers',
       '0',
+      '--no-start-gate',
     ]);
     expect(args.url).toBe('http://127.0.0.1:17080/stream.m3u8');
     expect(args.spec).toMatchObject({
@@ -58,8 +59,10 @@ describe('hls-swarm run arguments', () => {
       metricsPort: 0,
       restart: { onStall: true, maxRestarts: 3, enabled: true },
       timedViewers: 0,
+      startGate: { enabled: false },
     });
     expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.timedViewers).toBe(50);
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.startGate.enabled).toBe(true);
     expect(parseRunArgs(['http://127.0.0.1/x.m3u8', '--timed-viewers', 'all']).spec.timedViewers).toBe('all');
     expect(args.printCommands).toBe(true);
     expect(args.checkOnly).toBe(false);

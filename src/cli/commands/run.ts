@@ -42,6 +42,7 @@ the summary printed and the --report written, verdict "interrupted"; a second si
   --max-restarts N     per viewer (default unlimited)
   --timed-viewers N    viewers whose log is read as it arrives, for request timings (default 50;
                        'all'); the others are read every second: exact counts, statuses and bytes
+  --no-start-gate      spawn each viewer at its planned start instead of ahead of it at the start gate
   --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
   --print-cmd          print each spawned ffmpeg command (secrets redacted)
   --check              run the preflight checks only (ffmpeg, limits, URL) and exit
@@ -57,6 +58,7 @@ const OPTIONS = {
   variant: { type: 'string' },
   header: { type: 'string', multiple: true },
   'no-cache': { type: 'boolean' },
+  'no-start-gate': { type: 'boolean' },
   resolve: { type: 'string' },
   timeout: { type: 'string' },
   'no-reconnect': { type: 'boolean' },
@@ -159,6 +161,7 @@ export function parseRunArgs(argv: string[]): RunCommandArgs {
   }
   input.headers = headers;
   if (values['no-cache']) input.noCache = true;
+  if (values['no-start-gate']) input.startGate = { enabled: false };
   if (values.resolve !== undefined) input.resolve = values.resolve;
   if (values['no-reconnect']) input.reconnect = false;
   const restart: NonNullable<SwarmSpecInput['restart']> = {};
