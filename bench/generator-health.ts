@@ -6,7 +6,7 @@
 // Run: node --import tsx bench/generator-health.ts [clients=50] [duration=30s] [quotaPercent=5]
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentileInPlace } from '../src/metrics/index.js';
+import { interpolatedPercentileInPlace } from '../src/metrics/index.js';
 import { runScenario } from '../src/runner/index.js';
 import { confineViewers, starveCpu } from '../src/runner/test/cpu-starvation.js';
 
@@ -34,7 +34,7 @@ async function measure(label: 'quiet' | 'starved') {
       const window = result.window;
       if (!window || window.steadyStartMs === null) return null;
       const data = result.metrics?.window(metric, {}, window.steadyStartMs, window.endMs);
-      return data?.type === 'trend' && data.count > 0 ? percentileInPlace(data.values, 95) : null;
+      return data?.type === 'trend' && data.count > 0 ? interpolatedPercentileInPlace(data.values, 95) : null;
     };
     console.log(
       JSON.stringify({

@@ -1,33 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { parseAccessLog } from '../../src/metrics/index.js';
 import { isTimedViewer } from '../../src/swarm/index.js';
 import type { BenchOptions } from './options.js';
 import type { Row } from './output.js';
 import type { SwarmPhase } from './swarm-phase.js';
-
-/** One line of nginx's JSON access log (the fields the check reads). */
-interface AccessEntry {
-  msec: number;
-  request_time: number;
-  uri: string;
-  status: number;
-  body_bytes_sent: number;
-  user_agent: string;
-}
-
-function readAccessLog(path: string): AccessEntry[] {
-  const entries: AccessEntry[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      entries.push(JSON.parse(line) as AccessEntry);
-    } catch {}
-  }
-  return entries;
-}
-
-// The bench's own classifier, until the product's one URL classifier (issue 16) is shared here.
-const kindOfUri = (uri: string) =>
-  uri.endsWith('.m3u8') ? 'manifest' : uri.endsWith('.ts') ? 'segment' : 'other';
 
 type Tally = { manifest: { count: number; bytes: number }; segment: { count: number; bytes: number } };
 
@@ -75,16 +51,17 @@ export function accuracy(phase: SwarmPhase, accessLogPath: string, options: Benc
     add(scopes.steadyWindow.swarm, record.kind, record.bytes);
     if (record.timed) add(scopes.steadyWindowTimedViewers.swarm, record.kind, record.bytes);
   }
-  for (const entry of readAccessLog(accessLogPath)) {
-    const client = /\/client-(\d+)$/.exec(entry.user_agent ?? '');
+  // The product's own access-log parser and URL classifier: both sides count by the same rule.
+  for (const entry of parseAccessLog(readFileSync(accessLogPath, 'utf8'), Date.now())) {
+    const client = /\/client-(\d+)$/.exec(entry.userAgent ?? '');
     if (!client || Number(client[1]) >= phase.clients) continue;
-    const kind = kindOfUri(entry.uri);
-    add(scopes.wholeRun.nginx, kind, entry.body_bytes_sent);
+    const bytes = entry.bodyBytesSent ?? 0;
+    add(scopes.wholeRun.nginx, entry.kind, bytes);
     const timed = isTimedViewer(Number(client[1]), options.timedViewers, phase.clients);
-    if (timed) add(scopes.wholeRunTimedViewers.nginx, kind, entry.body_bytes_sent);
-    if (!inWindow((entry.msec - entry.request_time) * 1000)) continue;
-    add(scopes.steadyWindow.nginx, kind, entry.body_bytes_sent);
-    if (timed) add(scopes.steadyWindowTimedViewers.nginx, kind, entry.body_bytes_sent);
+    if (timed) add(scopes.wholeRunTimedViewers.nginx, entry.kind, bytes);
+    if (!inWindow(entry.atMs - entry.requestTimeSeconds * 1000)) continue;
+    add(scopes.steadyWindow.nginx, entry.kind, bytes);
+    if (timed) add(scopes.steadyWindowTimedViewers.nginx, entry.kind, bytes);
   }
   const diff = ({ swarm, nginx }: { swarm: Tally; nginx: Tally }): DiffPercent => ({
     segmentCount: pctDiff(swarm.segment.count, nginx.segment.count),

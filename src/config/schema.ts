@@ -207,7 +207,7 @@ export const swarmSchema = z.strictObject({
     ])
     .default(50)
     .describe(
-      'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every 250 ms: exact counts, statuses and bytes, no timings',
+      'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every second: exact counts, statuses and bytes, no timings',
     ),
   startGate: startGateSchema.default(startGateSchema.parse({})),
   viewerNice: z

@@ -1,4 +1,5 @@
-import { percentileOfSorted, sortedCopy } from './stats.js';
+import { interpolatedPercentile } from '../system/index.js';
+import { sortedCopy } from './stats.js';
 import type { MetricStore } from './store.js';
 
 /*
@@ -69,7 +70,7 @@ export function buildTimeseries(store: MetricStore, fromMs: number, toMs: number
       } else if (column.kind === 'trend') {
         const data = store.window(column.metric, {}, rowStart, rowEnd - 0.001);
         if (data?.type === 'trend' && data.count > 0)
-          value = percentileOfSorted(sortedCopy(data.values), column.percentile);
+          value = interpolatedPercentile(sortedCopy(data.values), column.percentile);
       } else {
         const data = store.window(column.metric, {}, rowStart, rowEnd - 0.001);
         if (data?.type === 'rate') value = column.kind === 'rate-total' ? data.total : data.hits;

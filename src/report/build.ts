@@ -1,9 +1,10 @@
 import type { RunningOrigin } from '../origin/index.js';
 import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
 import type { DistributionSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
+import { redactText } from '../system/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
-import { redactConfig, redactText } from './redact.js';
+import { redactConfig } from './redact.js';
 import {
   type GeneratorReport,
   type OriginReport,

@@ -128,9 +128,9 @@ export const swarmReportSchema = z
           .min(0)
           .describe('Viewers that reached the gate per second while preparing'),
         prepareEnd: z
-          .enum(['covered', 'held-bound', 'max-prepare'])
+          .enum(['all-waiting', 'held-bound', 'max-prepare'])
           .describe(
-            'covered: the waiting viewers covered the plan; held-bound: the memory bound (startGate.maxHeld); max-prepare: startGate.maxPrepare ran out',
+            'all-waiting: every viewer waited at the gate; held-bound: the memory bound (startGate.maxHeld), the rest spawned during the run; max-prepare: startGate.maxPrepare ran out',
           ),
         releaseLatenessSeconds: distributionSummarySchema.describe('Planned start → released, per viewer'),
         lateReleases: z.number().int().min(0).describe('Releases more than 20 ms after the planned start'),

@@ -22,7 +22,6 @@ import {
   type ReportTimeline,
   type ReportTimeseries,
   type RunPhase,
-  redactText,
   reportPathFor,
   reportTimeseriesFrom,
   slugify,
@@ -43,6 +42,7 @@ import {
   type SloAbort,
 } from '../slo/index.js';
 import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';
+import { isUserFacingError, redactText } from '../system/index.js';
 import { plannedSwarmMs } from './plan.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
@@ -54,18 +54,6 @@ import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from
  * origin → evaluate every threshold → write the report. Whatever happens after validation,
  * a report is written and a RunResult returned; only configuration errors throw.
  */
-
-/** Errors whose message is written for users; the report stores them without a stack. */
-const USER_FACING = new Set([
-  'ConfigError',
-  'PortInUseError',
-  'MissingBinaryError',
-  'OriginStartError',
-  'SwarmStartError',
-  'ThresholdSyntaxError',
-  'ThresholdTypeError',
-  'SloConfigError',
-]);
 
 function describeAbortReason(reason: unknown): string {
   const text =
@@ -473,7 +461,7 @@ export async function runScenario(
     thresholds,
     timeseries,
     scrapes,
-    ...(runError ? { error: runError, errorWithStack: !USER_FACING.has(runError.name) } : {}),
+    ...(runError ? { error: runError, errorWithStack: !isUserFacingError(runError) } : {}),
     ...(generator ? { generator: generatorReportFrom(generator) } : {}),
   });
   await writeReport(reportPath, report);

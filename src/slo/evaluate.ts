@@ -1,12 +1,12 @@
 import {
   catalogueEntry,
+  interpolatedPercentileInPlace,
   type MetricSource,
   type MetricStore,
   type MetricType,
   maximum,
   mean,
   minimum,
-  percentileInPlace,
   type WindowData,
 } from '../metrics/index.js';
 import { aggregationProblem, type ComparisonOperator, type CompiledThreshold } from './parse.js';
@@ -89,10 +89,10 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
       switch (threshold.aggregation) {
         case 'p':
           // window() returned a copy this evaluation owns: select in place.
-          observed = percentileInPlace(values, threshold.percentile ?? 50);
+          observed = interpolatedPercentileInPlace(values, threshold.percentile ?? 50);
           break;
         case 'med':
-          observed = percentileInPlace(values, 50);
+          observed = interpolatedPercentileInPlace(values, 50);
           break;
         case 'avg':
           observed = mean(values);
@@ -141,7 +141,8 @@ const MISSING_SOURCE: Record<MetricSource, string> = {
   swarm: 'no swarm was attached to the sampler',
   generator: 'no swarm was attached to the sampler, or this host cannot measure it (see docs/metrics.md)',
   nginx: 'nothing scraped an nginx-exporter: the origin offered none',
-  'nginx-access-log': 'the origin gave no JSON access log; the nginx and vm origins write one',
+  'nginx-access-log':
+    'the origin gave no JSON access log on this machine; the nginx origin writes one (and the container origin on a local engine), the vm origin does not',
   node: 'nothing scraped a node-exporter: the origin offered none',
 };
 

@@ -164,8 +164,8 @@ export interface StartGateSummary {
   gatedViewers: number;
   /** Viewers that reached the gate per second during the prepare phase. */
   arrivalRatePerSecond: number;
-  /** Why the prepare phase ended: the plan was covered, the held bound, or maxPrepare. */
-  prepareEnd: 'covered' | 'held-bound' | 'max-prepare';
+  /** Why the prepare phase ended: every viewer waited, the held bound, or maxPrepare. */
+  prepareEnd: 'all-waiting' | 'held-bound' | 'max-prepare';
   /** Planned start → released, seconds, over every release. */
   releaseLatenessSeconds: DistributionSummary;
   /** Releases later than 20 ms. */

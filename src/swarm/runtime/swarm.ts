@@ -152,7 +152,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   /**
    * The prepare phase (with the start gate): spawns viewers ahead of the plan and resolves once
-   * those at the gate cover the plan (see gateway/prepare.ts), a bound is reached, or stop().
+   * all of them wait at the gate (see gateway/prepare.ts), a bound is reached, or stop().
    */
   async prepare(): Promise<void> {
     const gate = this.gate;
@@ -177,7 +177,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         const now = Date.now();
         let verdict: StartGateSummary['prepareEnd'] | 'stopped' | undefined;
         if (this.stopping) verdict = 'stopped';
-        else if (preparer.coversPlan()) verdict = 'covered';
+        else if (preparer.allArrived) verdict = 'all-waiting';
         else if (preparer.heldBoundReached && preparer.startingCount === 0) verdict = 'held-bound';
         else if (now - startedAtMs >= maxPrepareMs) verdict = 'max-prepare';
         if (verdict) {
