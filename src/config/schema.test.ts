@@ -37,8 +37,8 @@ describe('scenario schema', () => {
     expect(parseScenario(valid).generator).toEqual({
       maxViewerCpuWait: 0.1,
       maxEventLoopDelay: '100ms',
-      maxCpu: 0.9,
-      maxCpuPressure: 0.8,
+      maxCpu: 1,
+      maxCpuPressure: 1,
       onSaturation: 'inconclusive',
     });
     expect(rejection({ ...valid, generator: { maxCpu: 1.5 } })).toContain(
