@@ -3,7 +3,7 @@
 // markdown table (pasted into BENCHMARKS.md) and writes the raw numbers as JSON.
 //
 //   node --import tsx bench/start-gate.ts [--clients 600] [--rates 10,50,100,200] [--hold 10]
-//        [--gate on|off] [--out reports/bench-start-gate.json]
+//        [--gate on|off] [--max-prepare 600s] [--max-starting N] [--out reports/bench-start-gate.json]
 //
 // Per rate: the achieved start rate (releases, first to last, vs the target), the rate at which
 // viewers' first segments completed, release lateness (planned start → released), the prepare
@@ -52,14 +52,27 @@ function ratePerSecond(times: number[]): number {
   return spanMs > 0 ? ((sorted.length - 1) * 1000) / spanMs : 0;
 }
 
-async function benchRate(url: string, rate: number, clients: number, holdSeconds: number, gate: boolean) {
+interface GateSettings {
+  enabled: boolean;
+  maxPrepare: string;
+  maxStarting?: number;
+}
+
+async function benchRate(
+  url: string,
+  rate: number,
+  clients: number,
+  holdSeconds: number,
+  gateSettings: GateSettings,
+) {
+  const gate = gateSettings.enabled;
   const durationSeconds = Math.ceil(clients / rate) + holdSeconds;
   const spec = swarmSchema.parse({
     clients,
     rampRate: rate,
     duration: `${durationSeconds}s`,
     metricsPort: 0,
-    startGate: { enabled: gate },
+    startGate: gateSettings,
   });
   let rssPeak = process.memoryUsage().rss;
   const rssTimer = setInterval(() => {
@@ -143,6 +156,8 @@ async function main(): Promise<void> {
       rates: { type: 'string', default: '10,50,100,200' },
       hold: { type: 'string', default: '10' },
       gate: { type: 'string', default: 'on' },
+      'max-prepare': { type: 'string', default: '600s' },
+      'max-starting': { type: 'string' },
       out: { type: 'string', default: 'reports/bench-start-gate.json' },
     },
   });
@@ -164,7 +179,12 @@ async function main(): Promise<void> {
       console.error(
         `rate ${rate}/s, ${clients} viewers, gate ${gate ? 'on' : 'off'} (load ${loadavg()[0]?.toFixed(1)})`,
       );
-      results.push(await benchRate(origin.streamUrl, rate, clients, Number(values.hold), gate));
+      const settings: GateSettings = {
+        enabled: gate,
+        maxPrepare: values['max-prepare'],
+        ...(values['max-starting'] ? { maxStarting: Number(values['max-starting']) } : {}),
+      };
+      results.push(await benchRate(origin.streamUrl, rate, clients, Number(values.hold), settings));
       // Let the host settle (viewers' sockets, page cache) between ramps.
       await new Promise((resolve) => setTimeout(resolve, 5000));
     }
