@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  parseMeminfo,
+  parseProcStat,
+  parsePssBytes,
+  parseRssBytes,
+  parseSchedstat,
+  processTree,
+  readCpuSeconds,
+  readMemory,
+} from './proc.js';
+
+// Recorded from running viewers by fixtures/record/proc-files.ts.
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/proc/${name}`, import.meta.url), 'utf8');
+
+describe('/proc parsers on recorded files', () => {
+  it('reads pid, name, parent and own CPU ticks (utime + stime) of a viewer', () => {
+    expect(parseProcStat(fixture('ffmpeg-viewer-0.stat'))).toEqual({
+      pid: 19171,
+      comm: 'ffmpeg',
+      state: 'S',
+      ppid: 18538,
+      cpuTicks: 21 + 14,
+    });
+    expect(parseProcStat(fixture('ffmpeg-viewer-1.stat')).cpuTicks).toBe(24 + 24);
+  });
+
+  it("keeps a name holding ') (' whole and leaves the children's CPU out", () => {
+    // cutime/cstime of this process are 14 and 39: they must not be counted.
+    expect(parseProcStat(fixture('odd-name.stat'))).toMatchObject({
+      comm: 'odd) (name 1',
+      state: 'R',
+      ppid: 18538,
+      cpuTicks: 11 + 10,
+    });
+  });
+
+  it('reads PSS from smaps_rollup and RSS from status, in bytes', () => {
+    expect(parsePssBytes(fixture('ffmpeg-viewer-0.smaps_rollup'))).toBe(18929 * 1024);
+    expect(parseRssBytes(fixture('ffmpeg-viewer-0.status'))).toBe(54764 * 1024);
+    // PSS splits the shared libraries among the viewers: well below RSS.
+    expect(parsePssBytes(fixture('ffmpeg-viewer-1.smaps_rollup'))).toBeLessThan(
+      parseRssBytes(fixture('ffmpeg-viewer-1.status')) as number,
+    );
+    expect(parsePssBytes(fixture('ffmpeg-viewer-0.status'))).toBeUndefined();
+  });
+
+  it('reads run and run-queue wait seconds from schedstat', () => {
+    const sched = parseSchedstat(fixture('ffmpeg-viewer-0.schedstat'));
+    expect(sched.runSeconds).toBeCloseTo(0.362673547, 9);
+    expect(sched.waitSeconds).toBeCloseTo(0.619156831, 9);
+    expect(() => parseSchedstat('')).toThrow(/schedstat/);
+  });
+
+  it('reads MemTotal and MemAvailable in bytes', () => {
+    expect(parseMeminfo(fixture('meminfo'))).toEqual({
+      memTotalBytes: 24683620 * 1024,
+      memAvailableBytes: 23429644 * 1024,
+    });
+    expect(() => parseMeminfo('Cached: 1 kB\n')).toThrow(/MemTotal/);
+  });
+});
+
+describe('/proc readers on this process', () => {
+  it('read CPU, memory and the process tree; a gone process is undefined', () => {
+    expect(readCpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(readMemory(process.pid)?.bytes).toBeGreaterThan(1e6);
+    expect(processTree(process.pid)[0]).toBe(process.pid);
+    // PIDs above pid_max's default never exist.
+    expect(readCpuSeconds(2 ** 22 + 1)).toBeUndefined();
+    expect(readMemory(2 ** 22 + 1)).toBeUndefined();
+  });
+});
