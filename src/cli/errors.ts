@@ -14,5 +14,6 @@ export function isUserFacingError(error: unknown): error is Error {
     'OriginStartError',
     'SwarmStartError',
     'ThresholdSyntaxError',
+    'CapacityError',
   ].includes(error.name);
 }

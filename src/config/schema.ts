@@ -239,6 +239,16 @@ export const reportSchemaOptions = z.strictObject({
   progressInterval: durationSchema.default('5s'),
 });
 
+/** The load generator (this host running the viewers). */
+export const generatorSchema = z.strictObject({
+  capacityCheck: z
+    .enum(['warn', 'error', 'off'], { error: "expected 'warn', 'error' or 'off'" })
+    .default('warn')
+    .describe(
+      "Before anything starts, compare the peak viewers with this host's cached calibration (hls-swarm calibrate): 'warn' logs, 'error' refuses to start",
+    ),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z
     .string({ error: 'expected a scenario name' })
@@ -249,6 +259,7 @@ export const scenarioSchema = z.strictObject({
   slo: sloSchema.default({}),
   metrics: metricsSchema.default(metricsSchema.parse({})),
   report: reportSchemaOptions.default(reportSchemaOptions.parse({})),
+  generator: generatorSchema.default(generatorSchema.parse({})),
 });
 
 /** What a user writes (defaults optional). */
@@ -264,5 +275,6 @@ export type ThresholdSpec = z.output<typeof thresholdSchema>;
 export type ThresholdObject = z.output<typeof thresholdObjectSchema>;
 export type SloSpec = z.output<typeof sloSchema>;
 export type MetricsSpec = z.output<typeof metricsSchema>;
+export type GeneratorSpec = z.output<typeof generatorSchema>;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Variant = (typeof VARIANTS)[number];

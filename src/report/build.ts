@@ -8,6 +8,7 @@ import {
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
+  type ReportCapacity,
   type ReportEnvironment,
   type ReportError,
   type ReportScrapeHealth,
@@ -176,6 +177,8 @@ export interface ReportParts {
   timeseries: ReportTimeseries | null;
   scrapes?: Record<string, ReportScrapeHealth>;
   environment?: ReportEnvironment;
+  /** The capacity check's estimate (null: no cached calibration; absent: the check was off). */
+  capacity?: ReportCapacity | null;
   error?: unknown;
   /** User-facing errors (config, port, binary) carry no stack. */
   errorWithStack?: boolean;
@@ -208,6 +211,7 @@ export function buildReport(parts: ReportParts): Report {
     timeseries: parts.timeseries,
     scrapes: parts.scrapes ?? {},
     environment: parts.environment ?? collectEnvironment(),
+    ...(parts.capacity !== undefined ? { capacity: parts.capacity } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
   return report;

@@ -33,7 +33,13 @@ import {
   writeReport,
 } from '../report/index.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
-import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';
+import {
+  type CapacityCheck,
+  CapacityError,
+  checkCapacity,
+  type SwarmSnapshot,
+  startSwarm,
+} from '../swarm/index.js';
 import { plannedSwarmMs } from './plan.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
@@ -56,6 +62,7 @@ const USER_FACING = new Set([
   'ThresholdSyntaxError',
   'ThresholdTypeError',
   'SloConfigError',
+  'CapacityError',
 ]);
 
 function describeAbortReason(reason: unknown): string {
@@ -120,6 +127,23 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/**
+ * generator.capacityCheck: the scenario's peak against this host's cached calibration, before
+ * the origin starts (never a calibration: it takes ~30 s). A failed lookup (ffmpeg missing:
+ * the swarm's preflight says so) skips the check. 'error' mode: the caller throws.
+ */
+async function preflightCapacity(
+  scenario: Scenario,
+  log: (line: string) => void,
+): Promise<CapacityCheck | undefined> {
+  const mode = scenario.generator.capacityCheck;
+  if (mode === 'off') return undefined;
+  const check = await checkCapacity(scenario.origin, scenario.swarm).catch(() => undefined);
+  if (check && !(check.exceeded && mode === 'error'))
+    log(`[hls-swarm] ${scenario.name}: ${check.exceeded ? 'WARNING: ' : ''}${check.message}`);
+  return check;
+}
+
 /** Runs one scenario; see the file comment. Throws only ConfigError / SLO config errors. */
 export async function runScenario(
   input: ScenarioSource,
@@ -152,6 +176,7 @@ export async function runScenario(
   let origin: RunningOrigin | undefined = options.origin;
   const ownsOrigin = options.origin === undefined;
   let swarm: RunningSwarm | undefined;
+  let capacity: CapacityCheck | undefined;
   let sampler: MetricsSampler | undefined;
   let monitor: LiveSloMonitor | undefined;
   let runError: Error | undefined;
@@ -173,6 +198,11 @@ export async function runScenario(
 
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
+    capacity = await preflightCapacity(scenario, log);
+    if (capacity?.exceeded && scenario.generator.capacityCheck === 'error')
+      throw new CapacityError(
+        `${capacity.message} (generator.capacityCheck: 'error'; 'warn' runs it anyway)`,
+      );
     if (!origin) {
       log(`[hls-swarm] ${scenario.name}: starting ${scenario.origin.kind} origin`);
       const logDir =
@@ -438,6 +468,7 @@ export async function runScenario(
     thresholds,
     timeseries,
     scrapes,
+    ...(capacity ? { capacity: capacity.capacity } : {}),
     ...(runError ? { error: runError, errorWithStack: !USER_FACING.has(runError.name) } : {}),
   });
   await writeReport(reportPath, report);

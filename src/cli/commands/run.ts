@@ -378,7 +378,7 @@ async function runWithReport(
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
   if (
     result.error &&
-    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError'].includes(
+    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError', 'CapacityError'].includes(
       result.error.name,
     )
   ) {
