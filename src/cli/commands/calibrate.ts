@@ -6,6 +6,7 @@ import {
   type CalibrationStream,
   calibrate,
   calibrationCacheDir,
+  conditionsWarning,
 } from '../../swarm/index.js';
 import { UsageError } from '../errors.js';
 
@@ -135,6 +136,8 @@ export function formatCalibration(outcome: CalibrationOutcome): string {
   ]);
   rows.push(['start rate', `~${estimate.startsPerSecond.toFixed(0)} viewers/s sustained`]);
   rows.push(['cache', outcome.file]);
+  const warning = entry.conditions ? conditionsWarning(entry.conditions) : undefined;
+  if (warning) rows.push(['WARNING', warning]);
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
   return rows.map(([name, value]) => `  ${name.padEnd(width)}${value}`).join('\n');
 }

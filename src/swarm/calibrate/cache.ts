@@ -4,6 +4,7 @@ import { availableParallelism, homedir, hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { SwarmSpec } from '../../config/index.js';
 import type { OriginCpu, ViewerCosts } from './estimate.js';
+import type { MeasurementConditions } from './measure.js';
 
 /*
  * Calibrations are kept per host, ffmpeg, stream and log level, one JSON file per key in
@@ -40,6 +41,8 @@ export interface CalibrationEntry {
   origin: (OriginCpu & { kind: string }) | null;
   /** MemAvailable when it was measured (an estimate at check time uses the current value). */
   memAvailableBytes: number;
+  /** How busy the host was while measuring (absent in files written before it was recorded). */
+  conditions?: MeasurementConditions;
 }
 
 export function profileTarget(originKind: string, profile: string): string {

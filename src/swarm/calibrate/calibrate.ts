@@ -90,6 +90,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationO
     memorySource: measured.memorySource,
     origin: measured.origin,
     memAvailableBytes: memory.memAvailableBytes,
+    conditions: measured.conditions,
   };
   return outcome(entry, writeCalibration(entry, dir), false);
 }

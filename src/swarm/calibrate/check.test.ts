@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseWith, scenarioSchema } from '../../config/index.js';
 import type { CalibrationEntry } from './cache.js';
 import { assessCapacity, calibrationTargetFor } from './check.js';
+import { conditionsWarning } from './measure.js';
 
 // What `hls-swarm calibrate --json` printed on this machine (fixtures/record/calibration.sh).
 const recorded = JSON.parse(
@@ -72,5 +73,17 @@ describe('calibrationTargetFor', () => {
     const external = calibrationTargetFor(origin({ kind: 'external', url: 'http://127.0.0.1:9/a.m3u8' }));
     expect(external.target).toMatch(/^url:/);
     expect(external.localOrigin).toBe(false);
+  });
+});
+
+describe('a calibration measured on a busy host', () => {
+  it('is flagged in the check line and by conditionsWarning', () => {
+    const busy = { hostCpuBusy: 0.99, viewerCpuWaitShare: 0.9 };
+    expect(conditionsWarning(busy)).toMatch(
+      /busy while measuring \(CPU 99 % busy, viewers waited 90 %.*--fresh/,
+    );
+    expect(conditionsWarning({ hostCpuBusy: 0.4, viewerCpuWaitShare: 0.1 })).toBeUndefined();
+    const check = assessCapacity({ ...base, entry: { ...recorded, conditions: busy }, plannedClients: 1 });
+    expect(check.message).toContain('measured on a busy host: may be high');
   });
 });

@@ -10,6 +10,7 @@ import {
 } from './cache.js';
 import { calibrationKeyFor } from './calibrate.js';
 import { type CapacityEstimate, estimateCapacity, NO_LOCAL_ORIGIN } from './estimate.js';
+import { conditionsWarning } from './measure.js';
 import { type HostMemory, readHostMemory } from './proc.js';
 
 /*
@@ -105,7 +106,9 @@ export function assessCapacity(input: {
     plannedClients,
     limitedBy: estimate.limitedBy,
   };
-  const what = `this host drives ~${estimate.viewers} (calibrated ${day(entry.calibratedAt)}, ${entry.stream}, limited by ${estimate.limitedBy})`;
+  const busy =
+    entry.conditions && conditionsWarning(entry.conditions) ? ', measured on a busy host: may be high' : '';
+  const what = `this host drives ~${estimate.viewers} (calibrated ${day(entry.calibratedAt)}, ${entry.stream}, limited by ${estimate.limitedBy}${busy})`;
   if (plannedClients > estimate.viewers)
     return {
       capacity,

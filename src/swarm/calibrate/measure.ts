@@ -10,7 +10,15 @@ import { redactUrl } from '../command/index.js';
 import { SwarmStartError } from '../runtime/errors.js';
 import { type SwarmHandle, startSwarm } from '../runtime/swarm.js';
 import type { OriginCpu, ViewerCosts } from './estimate.js';
-import { type ProcMemory, processTree, readCpuSeconds, readMemory } from './proc.js';
+import {
+  hostBusyShare,
+  type ProcMemory,
+  processTree,
+  readCpuSeconds,
+  readHostCpu,
+  readMemory,
+  readSchedstat,
+} from './proc.js';
 
 /*
  * One calibration run: the swarm's own machinery (same command, same log reading, same process
@@ -46,6 +54,32 @@ export interface Measurement {
   ffmpegVersion: string;
   /** The stream, secrets redacted. */
   stream: string;
+  conditions: MeasurementConditions;
+}
+
+/**
+ * How busy the host was during the steady window. On a busy host viewers fall behind and use
+ * less CPU than they would at full speed, so the costs come out low and the estimate high.
+ */
+export interface MeasurementConditions {
+  /** Share of the host's CPU that was busy (everything, the calibration included). */
+  hostCpuBusy: number;
+  /** Of the time the viewers were runnable, the share they waited for a CPU (/proc/<pid>/schedstat). */
+  viewerCpuWaitShare: number;
+}
+
+/** Above either, `calibrate` says the figures are unreliable. */
+export const BUSY_HOST_SHARE = 0.85;
+export const BUSY_VIEWER_WAIT_SHARE = 0.5;
+
+export function conditionsWarning(conditions: MeasurementConditions): string | undefined {
+  if (conditions.hostCpuBusy <= BUSY_HOST_SHARE && conditions.viewerCpuWaitShare <= BUSY_VIEWER_WAIT_SHARE)
+    return undefined;
+  return (
+    `the host was busy while measuring (CPU ${(conditions.hostCpuBusy * 100).toFixed(0)} % busy, viewers waited ` +
+    `${(conditions.viewerCpuWaitShare * 100).toFixed(0)} % of their runnable time for a CPU): viewers that fall behind use less CPU, ` +
+    'so the estimate may be too high; run `hls-swarm calibrate --fresh` again when the host is quiet'
+  );
 }
 
 /** How long viewers may take to reach their first segment before the calibration gives up on them. */
@@ -116,6 +150,8 @@ async function measureSteady(
   signal?: AbortSignal,
 ) {
   const before = new Map([...pids].map(([id, pid]) => [id, readCpuSeconds(pid)]));
+  const schedBefore = new Map([...pids].map(([id, pid]) => [id, readSchedstat(pid)]));
+  const hostBefore = readHostCpu();
   const nodeBefore = nodeCpuSeconds();
   const originBefore = originCpuSeconds(origin);
   const wallBefore = performance.now();
@@ -124,7 +160,16 @@ async function measureSteady(
   const timed: number[] = [];
   const untimed: number[] = [];
   const memory: ProcMemory[] = [];
+  let runSeconds = 0;
+  let waitSeconds = 0;
+  const hostCpuBusy = hostBusyShare(hostBefore, readHostCpu());
   for (const [id, pid] of pids) {
+    const schedStart = schedBefore.get(id);
+    const schedEnd = readSchedstat(pid);
+    if (schedStart && schedEnd) {
+      runSeconds += schedEnd.runSeconds - schedStart.runSeconds;
+      waitSeconds += schedEnd.waitSeconds - schedStart.waitSeconds;
+    }
     const start = before.get(id);
     const end = readCpuSeconds(pid);
     const used = readMemory(pid);
@@ -142,6 +187,10 @@ async function measureSteady(
     nodeCoresPerViewer: (nodeCpuSeconds() - nodeBefore) / wallSeconds / Math.max(1, running),
     memoryBytes: mean(memory.map((entry) => entry.bytes)),
     memorySource: memory.every((entry) => entry.source === 'pss') ? ('pss' as const) : ('rss' as const),
+    conditions: {
+      hostCpuBusy,
+      viewerCpuWaitShare: runSeconds + waitSeconds > 0 ? waitSeconds / (runSeconds + waitSeconds) : 0,
+    },
     origin: {
       fixedCores: (originAfter.other - originBefore.other) / wallSeconds,
       perViewerCores: (originAfter.server - originBefore.server) / wallSeconds / Math.max(1, running),
@@ -219,6 +268,7 @@ export async function measureCalibration(options: MeasureOptions): Promise<Measu
       steadySeconds: steady.wallSeconds,
       origin: origin ? { kind: origin.kind, ...steady.origin } : null,
       ffmpegVersion: swarm.ffmpeg.version,
+      conditions: steady.conditions,
       stream:
         stream.kind === 'profile' ? `${stream.originKind} origin, profile ${stream.profile}` : redactUrl(url),
     };

@@ -147,3 +147,25 @@ export function processTree(pid: number): number[] {
   }
   return found;
 }
+
+/** Busy and total clock ticks of the whole host since boot, from /proc/stat's `cpu` line (idle + iowait are not busy). */
+export function parseHostCpu(procStat: string): { busyTicks: number; totalTicks: number } {
+  const line = procStat.split('\n').find((entry) => entry.startsWith('cpu '));
+  if (!line) throw new Error('/proc/stat has no cpu line');
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const totalTicks = fields.reduce((sum, value) => sum + value, 0);
+  return { busyTicks: totalTicks - (fields[3] ?? 0) - (fields[4] ?? 0), totalTicks };
+}
+
+export function readHostCpu(): { busyTicks: number; totalTicks: number } {
+  return parseHostCpu(readFileSync('/proc/stat', 'utf8'));
+}
+
+/** Share of the host's CPU that was busy between two readHostCpu() readings. */
+export function hostBusyShare(
+  before: { busyTicks: number; totalTicks: number },
+  after: { busyTicks: number; totalTicks: number },
+): number {
+  const total = after.totalTicks - before.totalTicks;
+  return total > 0 ? (after.busyTicks - before.busyTicks) / total : 0;
+}
