@@ -2,13 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CalibrationEntry,
-  calibrationKeyFor,
-  profileTarget,
-  readHostMemory,
-  writeCalibration,
-} from '../swarm/index.js';
+import { recordedCalibration, recordedEntry } from '../swarm/calibrate/test/recorded.js';
+import { calibrationKeyFor, profileTarget, readHostMemory, writeCalibration } from '../swarm/index.js';
 import { runScenario } from './run-scenario.js';
 
 /*
@@ -17,27 +12,14 @@ import { runScenario } from './run-scenario.js';
  * for this host and ffmpeg as `hls-swarm calibrate --profile tiny --origin python` would be.
  */
 
-const recorded = JSON.parse(
-  readFileSync(new URL('../../fixtures/calibration/python-tiny-trace.json', import.meta.url), 'utf8'),
-);
+const recorded = recordedCalibration;
 const root = mkdtempSync(join(tmpdir(), 'hls-swarm-capacity-int-'));
 const savedCacheHome = process.env.XDG_CACHE_HOME;
 
 beforeAll(async () => {
   process.env.XDG_CACHE_HOME = join(root, 'cache');
   const key = await calibrationKeyFor(profileTarget('python', 'tiny'), 'trace', readHostMemory());
-  const entry: CalibrationEntry = {
-    format: 1,
-    key,
-    calibratedAt: recorded.calibratedAt,
-    stream: recorded.stream,
-    viewersMeasured: recorded.viewersMeasured,
-    steadySeconds: recorded.steadySeconds,
-    costs: recorded.costs,
-    memorySource: recorded.memorySource,
-    origin: recorded.origin,
-    memAvailableBytes: recorded.memAvailableBytes,
-  };
+  const entry = recordedEntry(key);
   writeCalibration(entry, join(root, 'cache', 'hls-swarm'));
 });
 afterAll(() => {

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { recordedCalibration } from '../../swarm/calibrate/test/recorded.js';
 import type { CalibrationOutcome } from '../../swarm/index.js';
 import { formatCalibration, parseCalibrateArgs } from './calibrate.js';
 
-// What `hls-swarm calibrate --json` printed on this machine (fixtures/record/calibration.sh).
-const recorded = JSON.parse(
-  readFileSync(new URL('../../../fixtures/calibration/python-tiny-trace.json', import.meta.url), 'utf8'),
-);
+const recorded = recordedCalibration;
 
 describe('parseCalibrateArgs', () => {
   it('defaults to the nginx origin with the default profile, trace, 20 viewers, 12 s', () => {

@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type CalibrationEntry,
   type CalibrationKey,
   cacheFileFor,
   calibrationCacheDir,
@@ -11,24 +10,9 @@ import {
   urlTarget,
   writeCalibration,
 } from './cache.js';
+import { recordedEntry } from './test/recorded.js';
 
-// What `hls-swarm calibrate --json` printed on this machine (fixtures/record/calibration.sh).
-const recorded = JSON.parse(
-  readFileSync(new URL('../../../fixtures/calibration/python-tiny-trace.json', import.meta.url), 'utf8'),
-);
-
-const entry = {
-  format: recorded.format,
-  key: recorded.key,
-  calibratedAt: recorded.calibratedAt,
-  stream: recorded.stream,
-  viewersMeasured: recorded.viewersMeasured,
-  steadySeconds: recorded.steadySeconds,
-  costs: recorded.costs,
-  memorySource: recorded.memorySource,
-  origin: recorded.origin,
-  memAvailableBytes: recorded.memAvailableBytes,
-} as CalibrationEntry;
+const entry = recordedEntry();
 
 const dirs: string[] = [];
 function tempDir(): string {

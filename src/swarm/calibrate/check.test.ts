@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseWith, scenarioSchema } from '../../config/index.js';
-import type { CalibrationEntry } from './cache.js';
 import { assessCapacity, calibrationTargetFor } from './check.js';
 import { conditionsWarning } from './measure.js';
+import { recordedCalibration } from './test/recorded.js';
 
-// What `hls-swarm calibrate --json` printed on this machine (fixtures/record/calibration.sh).
-const recorded = JSON.parse(
-  readFileSync(new URL('../../../fixtures/calibration/python-tiny-trace.json', import.meta.url), 'utf8'),
-) as CalibrationEntry & { host: { cores: number; memAvailableBytes: number }; estimate: { viewers: number } };
+const recorded = recordedCalibration;
 
 const base = {
   entry: recorded,

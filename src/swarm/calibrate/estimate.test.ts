@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { estimateCapacity, NO_LOCAL_ORIGIN, type ViewerCosts } from './estimate.js';
+import { recordedCalibration } from './test/recorded.js';
 
-// A real `hls-swarm calibrate --json` (fixtures/record/calibration.sh).
-const recorded = JSON.parse(
-  readFileSync(new URL('../../../fixtures/calibration/python-tiny-trace.json', import.meta.url), 'utf8'),
-);
+const recorded = recordedCalibration;
 
 const costs: ViewerCosts = {
   startCpuSeconds: 0.2,
@@ -101,7 +98,7 @@ describe('estimateCapacity', () => {
       cores: recorded.host.cores,
       memAvailableBytes: recorded.host.memAvailableBytes,
       timedViewers: recorded.timedViewers,
-      origin: recorded.origin,
+      origin: recorded.origin ?? NO_LOCAL_ORIGIN,
     });
     expect(estimate).toEqual(recorded.estimate);
     expect(estimate.viewers).toBeGreaterThan(0);
