@@ -83,3 +83,25 @@ describe('formatCalibration', () => {
     expect(text).toMatch(/per start\s+\d\.\d{3} CPU-s/);
   });
 });
+
+describe('formatCalibration on a busy host', () => {
+  it('adds a WARNING row only when the host was busy while measuring', () => {
+    const outcome = (conditions: {
+      hostCpuBusy: number;
+      viewerCpuWaitShare: number;
+    }): CalibrationOutcome => ({
+      entry: { ...recorded, conditions },
+      file: recorded.cacheFile,
+      fromCache: false,
+      estimate: recorded.estimate,
+      host: recorded.host,
+      timedViewers: recorded.timedViewers,
+    });
+    expect(formatCalibration(outcome({ hostCpuBusy: 0.3, viewerCpuWaitShare: 0.05 }))).not.toContain(
+      'WARNING',
+    );
+    expect(formatCalibration(outcome({ hostCpuBusy: 0.998, viewerCpuWaitShare: 0.78 }))).toMatch(
+      /WARNING\s+the host was busy while measuring \(CPU 100 % busy, viewers waited 78 %/,
+    );
+  });
+});

@@ -64,6 +64,11 @@ describe('calibrate (python origin, tiny profile)', () => {
     expect(entry.origin).toMatchObject({ kind: 'python' });
     expect(entry.origin?.fixedCores).toBeGreaterThan(0); // the generator
     expect(estimate.viewers).toBeGreaterThan(0);
+    // How busy the host was: shares of wall time and of the viewers' runnable time.
+    expect(entry.conditions?.hostCpuBusy).toBeGreaterThan(0);
+    expect(entry.conditions?.hostCpuBusy).toBeLessThanOrEqual(1);
+    expect(entry.conditions?.viewerCpuWaitShare).toBeGreaterThanOrEqual(0);
+    expect(entry.conditions?.viewerCpuWaitShare).toBeLessThan(1);
     expect(estimate.startsPerSecond).toBeGreaterThan(0);
     expect(readCalibration(entry.key, cacheDir)).toEqual(entry);
 
