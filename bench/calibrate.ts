@@ -23,6 +23,7 @@ import { originSchema, type ProfileName, parseWith, swarmSchema } from '../src/c
 import { startOrigin } from '../src/origin/index.js';
 import {
   calibrate,
+  conditionsWarning,
   hostBusyShare,
   type PlaybackSample,
   readHostCpu,
@@ -162,6 +163,7 @@ const outcome = await calibrate({
   log,
 });
 const estimate = outcome.estimate.viewers;
+const calibrationWarning = outcome.entry.conditions ? conditionsWarning(outcome.entry.conditions) : undefined;
 log(
   `estimate: ~${estimate} viewers (${outcome.fromCache ? 'cached' : 'measured'} ${outcome.entry.calibratedAt})`,
 );
@@ -176,6 +178,8 @@ const lines = [
     .map((v) => v.toFixed(2))
     .join(' ')}; ` +
     `${originKind} origin, profile ${profile}, log level trace; estimate ~${estimate} viewers (limited by ${outcome.estimate.limitedBy}).`,
+  `Calibration ${outcome.entry.calibratedAt}${outcome.entry.conditions ? `: host CPU ${pct(outcome.entry.conditions.hostCpuBusy)} busy, viewers waited ${pct(outcome.entry.conditions.viewerCpuWaitShare)}` : ''}` +
+    `${calibrationWarning ? ` — WARNING: ${calibrationWarning}` : ''}.`,
   '',
   "| run | viewers | viewers' CPU wait share | CPU pressure (some) | host CPU busy | playback speed mean / min | stalled windows | segment TTFB p95 | verdict |",
   '|---|---|---|---|---|---|---|---|---|',
