@@ -136,7 +136,13 @@ async function measureStarts(swarm: SwarmHandle, viewers: number, signal?: Abort
     if (cpu !== undefined) startCpu.push(cpu);
     if (startCpu.length >= viewers) resolveAll();
   });
-  await Promise.race([allStarted, sleep(STARTUP_TIMEOUT_MS, signal)]);
+  // The give-up timer is cleared once all have started: a pending timer would hold the CLI open.
+  const giveUp = new AbortController();
+  await Promise.race([
+    allStarted,
+    sleep(STARTUP_TIMEOUT_MS, AbortSignal.any([giveUp.signal, ...(signal ? [signal] : [])])),
+  ]);
+  giveUp.abort();
   const nodeSeconds = nodeCpuSeconds() - nodeBefore;
   return { pids, startCpu, nodePerStartSeconds: startCpu.length > 0 ? nodeSeconds / startCpu.length : 0 };
 }
