@@ -64,7 +64,7 @@ describe('calibrate (python origin, tiny profile)', () => {
     expect(entry.origin).toMatchObject({ kind: 'python' });
     expect(entry.origin?.fixedCores).toBeGreaterThan(0); // the generator
     expect(estimate.viewers).toBeGreaterThan(0);
-    // How busy the host was: shares of wall time and of the viewers' runnable time.
+    // How busy the host was: shares of the host's CPU and of the viewers' wall time.
     expect(entry.conditions?.hostCpuBusy).toBeGreaterThan(0);
     expect(entry.conditions?.hostCpuBusy).toBeLessThanOrEqual(1);
     expect(entry.conditions?.viewerCpuWaitShare).toBeGreaterThanOrEqual(0);
