@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { hlsSwarm } from './src/vitest/node/plugin.js';
+import { hlsSwarm } from './src/vitest/config.js';
 
 /*
  * Three projects:
@@ -10,12 +10,14 @@ import { hlsSwarm } from './src/vitest/node/plugin.js';
  *    origins would starve each other.
  *  - load: scenarios/**\/*.load.ts, the example gates users copy — added by the plugin
  *    exactly as a user's config gets it (`plugins: [hlsSwarm()]`).
- * `hls-swarm/vitest` resolves to the source here, so scenarios import it like users do.
+ * `hls-swarm/vitest` (and `/config`) resolve to the source here, so scenarios import them like
+ * users do; the more specific alias comes first (Vite matches `hls-swarm/vitest` as a prefix).
  */
 export default defineConfig({
   plugins: [hlsSwarm()],
   resolve: {
     alias: {
+      'hls-swarm/vitest/config': fileURLToPath(new URL('./src/vitest/config.ts', import.meta.url)),
       'hls-swarm/vitest': fileURLToPath(new URL('./src/vitest/index.ts', import.meta.url)),
     },
   },

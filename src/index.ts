@@ -1,19 +1,94 @@
 /**
- * hls-swarm: the library. The Vitest plugin is `hls-swarm/vitest`.
- * Each layer's public face, top to bottom: config (scenario schema), system (owned processes,
- * ports), origin (drivers), swarm (ffmpeg viewers), metrics (sampling), slo (thresholds),
- * report (JSON report, summary), runner (runScenario: one scenario end to end).
+ * hls-swarm: the library. Test files import `hls-swarm/vitest`; a vitest.config.ts imports
+ * `hls-swarm/vitest/config`. This is an explicit list of what library users need, layer by
+ * layer (no `export *`: a layer's internals are not a public promise). src/index.test.ts checks it.
  */
 
-// Names more than one layer exports: the library's choice.
-export type { Variant } from './config/index.js';
-export * from './config/index.js';
-export * from './metrics/index.js';
-export { percentileOfSorted } from './metrics/index.js';
-export * from './origin/index.js';
-export * from './report/index.js';
-export { REDACTED, REQUEST_KINDS, redactHeaders, redactUrl } from './report/index.js';
-export * from './runner/index.js';
-export * from './slo/index.js';
-export * from './swarm/index.js';
-export * from './system/index.js';
+export type {
+  OriginKind,
+  OriginSpec,
+  OriginSpecInput,
+  Scenario,
+  ScenarioInput,
+  SwarmSpec,
+  SwarmSpecInput,
+  Variant,
+} from './config/index.js';
+// config: the scenario as users write it, validation, durations.
+export {
+  ConfigError,
+  defineScenario,
+  ORIGIN_KINDS,
+  PROFILE_NAMES,
+  parseDurationMs,
+  parseScenario,
+  scenarioJsonSchema,
+  scenarioSchema,
+  scenarioSpecSchema,
+  VARIANTS,
+} from './config/index.js';
+export type { CatalogueEntry, MetricsSamplerOptions, ScrapeTarget } from './metrics/index.js';
+// metrics: sampling Prometheus endpoints, the metric catalogue, the nginx access log.
+export { catalogueEntry, METRIC_CATALOGUE, MetricsSampler, parseAccessLog } from './metrics/index.js';
+export type { OriginExporters, OriginStatus, RunningOrigin, StartOriginOptions } from './origin/index.js';
+// origin: start one of the five origin kinds on its own.
+export { OriginStartError, startOrigin } from './origin/index.js';
+export type { Report, Verdict } from './report/index.js';
+// report: the JSON report, its schema and the console summary.
+export {
+  formatSummary,
+  REPORT_SCHEMA_VERSION,
+  reportJsonSchema,
+  reportSchema,
+  writeReport,
+} from './report/index.js';
+export type {
+  RunResult,
+  RunScenarioOptions,
+  ScenarioAction,
+  ScenarioActionContext,
+} from './runner/index.js';
+// runner: one scenario end to end.
+export { runScenario, validateScenario } from './runner/index.js';
+export type { SloInput, ThresholdResult } from './slo/index.js';
+// slo: thresholds parsed once, evaluated over a run.
+export {
+  compileSlo,
+  evaluateThresholds,
+  SloConfigError,
+  ThresholdSyntaxError,
+  ThresholdTypeError,
+} from './slo/index.js';
+export type {
+  DistributionSummary,
+  RequestCounts,
+  RequestKind,
+  SwarmHandle,
+  SwarmOptions,
+  SwarmSnapshot,
+} from './swarm/index.js';
+// swarm: ffmpeg viewers on their own, and the rules they count by.
+export {
+  buildClientCommand,
+  classifyRequestUrl,
+  detectFfmpeg,
+  REQUEST_KINDS,
+  SwarmStartError,
+  startSwarm,
+  VariantProbeError,
+} from './swarm/index.js';
+// system: user-facing errors, redaction, percentile definitions.
+export {
+  HlsSwarmError,
+  interpolatedPercentile,
+  isUserFacingError,
+  MissingBinaryError,
+  nearestRankPercentile,
+  PortInUseError,
+  REDACTED,
+  redactHeaders,
+  redactText,
+  redactUrl,
+} from './system/index.js';
+
+export { TOOL_VERSION } from './version.js';

@@ -2,8 +2,10 @@
 /*
  * The `hls-swarm` command. Each subcommand is a module in ./commands/<name>.ts exporting
  * `run(argv): Promise<number>` (the exit code) and `usage` (one paragraph). Exit codes:
- * 0 done, 1 the run or check failed, 2 usage or configuration error.
+ * 0 done, 1 the run or check failed, 2 usage or configuration error, 3 inconclusive (`run
+ * --report`: the load generator was saturated).
  */
+import { redactText } from '../system/index.js';
 import { isUserFacingError, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, string> = {
@@ -53,12 +55,14 @@ export async function main(argv: string[]): Promise<number> {
       typeof (error as { code?: unknown })?.code === 'string' &&
       (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
     if (error instanceof UsageError || parseArgsError) {
-      process.stderr.write(`hls-swarm ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
+      process.stderr.write(
+        `hls-swarm ${name}: ${redactText((error as Error).message)}\n\n${command.usage}\n`,
+      );
       return 2;
     }
     if (isUserFacingError(error)) {
-      process.stderr.write(`hls-swarm ${name}: ${error.message}\n`);
-      return error.name === 'ConfigError' ? 2 : 1;
+      process.stderr.write(`hls-swarm ${name}: ${redactText(error.message)}\n`);
+      return error.code === 'HLS_SWARM_CONFIG' ? 2 : 1;
     }
     throw error;
   }
@@ -70,7 +74,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(
-      `hls-swarm: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `hls-swarm: internal error: ${redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
     );
     process.exitCode = 1;
   },

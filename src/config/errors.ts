@@ -1,11 +1,13 @@
 import type { z } from 'zod';
+import { HlsSwarmError } from '../system/index.js';
 
 /**
  * A user's configuration was wrong. `issues` lists every problem as `path: what was expected,
  * got X`; the CLI and the Vitest plugin print `message` and never a stack trace.
  */
-export class ConfigError extends Error {
+export class ConfigError extends HlsSwarmError {
   override readonly name = 'ConfigError';
+  readonly code = 'HLS_SWARM_CONFIG';
   constructor(
     readonly issues: string[],
     readonly source = 'scenario',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, formatIssues } from './errors.js';
-import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
+import { originSchema, type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
 
 /** Validates a scenario and applies defaults; throws ConfigError listing every problem. */
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
@@ -21,11 +21,22 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, source
   return result.data;
 }
 
-/** The JSON Schema of a scenario as a user writes it (defaults optional). */
+/**
+ * What users write: the `spec` of `scenario(name, spec)` has no `name` (the test gives it) and
+ * may omit `origin` (the file's origin fixture); runScenario's full scenario fits it too.
+ */
+export const scenarioSpecSchema = scenarioSchema.extend({
+  name: scenarioSchema.shape.name.optional(),
+  origin: originSchema.optional(),
+});
+
+/** The published JSON Schema: a scenario as a user writes it (defaults, name and origin optional). */
 export function scenarioJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(scenarioSpecSchema, { io: 'input', unrepresentable: 'any' }),
     $id: 'https://hls-swarm.dev/scenario.schema.json',
     title: 'hls-swarm scenario',
+    description:
+      "A scenario as written in a test file: the spec of scenario(name, spec) (name from the test, origin from the file's fixture when omitted), or runScenario's scenario with name and origin.",
   };
 }

@@ -33,6 +33,29 @@ describe('scenario schema', () => {
     expect(scenario.report.dir).toBe('reports');
   });
 
+  it('applies the saturation guard defaults and names a bad limit', () => {
+    expect(parseScenario(valid).generator).toEqual({
+      maxViewerCpuWait: 0.1,
+      maxEventLoopDelay: '100ms',
+      maxCpu: 1,
+      maxCpuPressure: 1,
+      onSaturation: 'inconclusive',
+      capacityCheck: 'warn',
+    });
+    expect(rejection({ ...valid, generator: { capacityCheck: 'loud' } })).toContain(
+      `generator.capacityCheck: expected 'warn', 'error' or 'off', got "loud"`,
+    );
+    expect(rejection({ ...valid, generator: { maxCpu: 1.5 } })).toContain(
+      'generator.maxCpu: expected generator.maxCpu as a ratio between 0 and 1, got 1.5',
+    );
+    expect(rejection({ ...valid, generator: { onSaturation: 'ignore' } })).toContain(
+      `generator.onSaturation: expected 'inconclusive' or 'warn', got "ignore"`,
+    );
+    expect(rejection({ ...valid, generator: { maxEventLoopDelay: 'soon' } })).toContain(
+      'generator.maxEventLoopDelay',
+    );
+  });
+
   it.each([
     [{ ...valid, swarm: { clients: -5 } }, 'swarm.clients: expected a positive integer, got -5'],
     [{ ...valid, swarm: { clients: 0 } }, 'swarm.clients: expected a positive integer, got 0'],

@@ -10,7 +10,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessLogTailer, accessLogKind, parseAccessLogLine } from './access-log.js';
+import { classifyRequestUrl } from '../swarm/index.js';
+import {
+  AccessLogTailer,
+  accessLogKind,
+  accessLogLabelKind,
+  parseAccessLog,
+  parseAccessLogLine,
+} from './access-log.js';
 import { MetricStore } from './store.js';
 
 // A real nginx JSON access log, recorded by fixtures/record/exporter-scrapes.sh.
@@ -65,6 +72,35 @@ describe('parseAccessLogLine', () => {
     expect(accessLogKind('/seg00012.ts')).toBe('segment');
     expect(accessLogKind('/init.mp4')).toBe('segment');
     expect(accessLogKind('/health')).toBe('other');
+  });
+
+  it('classifies with the swarm classifier: one rule, init folded into segment for the label', () => {
+    const uris = [
+      '/a.m3u8',
+      '/a.M3U',
+      '/v/init.mp4',
+      '/v/seg1.m4s',
+      '/a.ac3',
+      '/a.ec3',
+      '/a.vtt?x=1',
+      '/x',
+      '/a.ts#t',
+    ];
+    for (const uri of uris) expect(accessLogKind(uri), uri).toBe(accessLogLabelKind(classifyRequestUrl(uri)));
+    expect(accessLogKind('/a.M3U')).toBe('manifest');
+    expect(accessLogKind('/a.ec3')).toBe('segment');
+    const init = parseAccessLogLine('{"msec":1700000000.5,"request_time":0.01,"uri":"/v/init.mp4"}', 0);
+    expect(init?.kind).toBe('init');
+  });
+});
+
+describe('parseAccessLog (a whole log, as the accuracy benchmark reads it)', () => {
+  it('returns one entry per recorded line, with the client User-Agent', () => {
+    const entries = parseAccessLog(`${recorded}\n\nnot json\n`, 0);
+    expect(entries).toHaveLength(recordedLines.length);
+    const raw = recordedLines.map((line) => JSON.parse(line) as { http_user_agent: string; uri: string });
+    expect(entries.map((entry) => entry.userAgent)).toEqual(raw.map((line) => line.http_user_agent));
+    expect(entries.map((entry) => entry.kind)).toEqual(raw.map((line) => classifyRequestUrl(line.uri)));
   });
 });
 

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { classifyRequestUrl, type RequestKind } from '../swarm/index.js';
 import type { MetricStore } from './store.js';
 
 /*
@@ -13,23 +14,29 @@ import type { MetricStore } from './store.js';
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 const MAX_LINE_CHARS = 1024 * 1024;
 
+/** The `kind` label of nginx_request_time: init segments are counted with the segments. */
 export type AccessLogKind = 'manifest' | 'segment' | 'other';
 
 export interface AccessLogEntry {
   atMs: number;
   uri: string;
-  kind: AccessLogKind;
+  /** By URI, with the swarm's own classifier (classifyRequestUrl), so both sides count alike. */
+  kind: RequestKind;
   status?: number;
   requestTimeSeconds: number;
   bodyBytesSent?: number;
+  /** The client's User-Agent (hls-swarm's viewers send `hls-swarm/<version>/client-<id>`). */
+  userAgent?: string;
 }
 
-/** Request kind by URI, like the swarm classifies its requests. */
+/** The nginx_request_time label of a request kind (init folded into segment). */
+export function accessLogLabelKind(kind: RequestKind): AccessLogKind {
+  return kind === 'init' ? 'segment' : kind;
+}
+
+/** The nginx_request_time label of a URI: the swarm's classifier, init folded into segment. */
 export function accessLogKind(uri: string): AccessLogKind {
-  const path = uri.split('?')[0] ?? '';
-  if (/\.m3u8$/i.test(path)) return 'manifest';
-  if (/\.(ts|m4s|mp4|m4a|m4v|aac|mp3|vtt|webvtt|cmfv|cmfa)$/i.test(path)) return 'segment';
-  return 'other';
+  return accessLogLabelKind(classifyRequestUrl(uri));
 }
 
 function toNumber(value: unknown): number | undefined {
@@ -68,12 +75,25 @@ export function parseAccessLogLine(line: string, readAtMs: number): AccessLogEnt
       if (Number.isFinite(parsedMs)) atMs = parsedMs;
     }
   }
-  const entry: AccessLogEntry = { atMs, uri, kind: accessLogKind(uri), requestTimeSeconds };
+  const entry: AccessLogEntry = { atMs, uri, kind: classifyRequestUrl(uri), requestTimeSeconds };
   const status = toNumber(record.status);
   if (status !== undefined) entry.status = status;
   const bytes = toNumber(record.body_bytes_sent);
   if (bytes !== undefined) entry.bodyBytesSent = bytes;
+  const userAgent = record.user_agent ?? record.http_user_agent;
+  if (typeof userAgent === 'string') entry.userAgent = userAgent;
   return entry;
+}
+
+/** Every entry of a whole access log's text (blank and unparsable lines skipped), e.g. after a run. */
+export function parseAccessLog(text: string, readAtMs: number): AccessLogEntry[] {
+  const entries: AccessLogEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = parseAccessLogLine(line, readAtMs);
+    if (entry) entries.push(entry);
+  }
+  return entries;
 }
 
 export interface AccessLogHealth {
@@ -109,7 +129,7 @@ export class AccessLogTailer {
     return new AccessLogTailer(
       path,
       (entry) => {
-        const labels: Record<string, string> = { kind: entry.kind };
+        const labels: Record<string, string> = { kind: accessLogLabelKind(entry.kind) };
         if (entry.status !== undefined) labels.status = String(entry.status);
         store.addTrend('nginx_request_time', labels, entry.atMs, entry.requestTimeSeconds);
       },

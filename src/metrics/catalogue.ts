@@ -5,7 +5,7 @@
  */
 
 export type MetricType = 'trend' | 'rate' | 'counter' | 'gauge';
-export type MetricSource = 'swarm' | 'nginx' | 'nginx-access-log' | 'node';
+export type MetricSource = 'swarm' | 'generator' | 'nginx' | 'nginx-access-log' | 'node';
 export type Aggregation = 'p' | 'avg' | 'med' | 'min' | 'max' | 'count' | 'rate' | 'value';
 
 /** Which aggregations a threshold may apply to each metric type (k6's rules, plus gauges). */
@@ -123,6 +123,60 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     unit: 'bytes/s',
     labels: [],
     meaning: 'Response bytes received by all viewers per second, at each swarm sample',
+  },
+  {
+    name: 'generator_cpu_utilization',
+    source: 'generator',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: [],
+    meaning:
+      'Load generator host: 1 − Δ(idle+iowait) / Δtotal of the `cpu` line of /proc/stat (all CPUs), between two swarm samples',
+  },
+  {
+    name: 'generator_cpu_pressure',
+    source: 'generator',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: [],
+    meaning:
+      'Δ(`some` total µs of /proc/pressure/cpu) / Δwall µs: share of wall time some task waited for a CPU (PSI); absent without PSI',
+  },
+  {
+    name: 'generator_viewer_cpu_wait',
+    source: 'generator',
+    type: 'gauge',
+    unit: 'ratio',
+    labels: [],
+    meaning:
+      'Σ Δ(run-queue wait ns, 2nd field of /proc/<pid>/schedstat) over viewers present in both samples / (Δwall ns × their number)',
+  },
+  {
+    name: 'generator_event_loop_delay',
+    source: 'generator',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: [],
+    meaning:
+      'p99 of Node’s event-loop delay (perf_hooks.monitorEventLoopDelay) over each swarm sample interval',
+  },
+  {
+    name: 'release_lateness',
+    source: 'generator',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning:
+      'Start gate: release time − planned start of a pre-started viewer (0 when on time), one value per release',
+  },
+  {
+    name: 'dropped_log_lines',
+    source: 'generator',
+    type: 'counter',
+    unit: 'count',
+    labels: [],
+    meaning:
+      'ffmpeg log lines the swarm dropped (bounded buffers), sampled per swarm tick; exists (as 0) once a swarm is attached',
   },
   {
     name: 'nginx_requests_per_second',

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
 import { type MetricsSpec, metricsSchema, parseDurationMs } from '../config/index.js';
 import type { OriginExporters } from '../origin/index.js';
+import { redactUrl } from '../system/index.js';
 import { type AccessLogHealth, AccessLogTailer } from './access-log.js';
 import { ExpositionParseError, parseExposition } from './exposition.js';
 import { MetricStore, type ScrapeRole } from './store.js';
@@ -67,19 +68,6 @@ interface TargetState {
   inFlight?: Promise<void>;
   controller?: AbortController;
   nextAtMs: number;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) {
-      parsed.username = '';
-      parsed.password = '';
-    }
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 function describeError(error: unknown, timeoutMs: number, timedOut: boolean): string {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { percentileInPlace, percentileOfSorted, sortedCopy } from './stats.js';
+import { interpolatedPercentile } from '../system/index.js';
+import { interpolatedPercentileInPlace, sortedCopy } from './stats.js';
 
-describe('percentileInPlace', () => {
+describe('interpolatedPercentileInPlace', () => {
   it('equals the sort-based percentile on random, duplicated, sorted and reversed data', () => {
     let seed = 7;
     const next = () => {
@@ -19,9 +20,11 @@ describe('percentileInPlace', () => {
     for (const input of inputs) {
       const sorted = sortedCopy(input);
       for (const q of [0, 1, 25, 50, 90, 95, 99, 99.9, 100]) {
-        expect(percentileInPlace(Float64Array.from(input), q)).toBe(percentileOfSorted(sorted, q));
+        expect(interpolatedPercentileInPlace(Float64Array.from(input), q)).toBe(
+          interpolatedPercentile(sorted, q),
+        );
       }
     }
-    expect(percentileInPlace(new Float64Array(0), 50)).toBeNaN();
+    expect(interpolatedPercentileInPlace(new Float64Array(0), 50)).toBeNaN();
   });
 });

@@ -1,24 +1,12 @@
 /*
  * Exact statistics over raw values. Percentiles interpolate linearly between the closest
- * ranks (k6's and numpy's default): p(q) of sorted v[0..n-1] is at rank q/100 * (n-1).
+ * ranks (k6's and numpy's default): p(q) of sorted v[0..n-1] is at rank q/100 * (n-1);
+ * the definition is system's interpolatedPercentile, this file only computes it without a sort.
  */
 
 /** Sorted copy (numeric: typed-array sort compares numbers, not strings). */
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
-}
-
-/** Percentile q in [0, 100] of already sorted values; NaN when empty. */
-export function percentileOfSorted(sorted: ArrayLike<number>, q: number): number {
-  const count = sorted.length;
-  if (count === 0) return Number.NaN;
-  if (count === 1) return sorted[0] as number;
-  const rank = (Math.min(100, Math.max(0, q)) / 100) * (count - 1);
-  const lower = Math.floor(rank);
-  const upper = Math.ceil(rank);
-  const lowerValue = sorted[lower] as number;
-  if (lower === upper) return lowerValue;
-  return lowerValue + (rank - lower) * ((sorted[upper] as number) - lowerValue);
 }
 
 /**
@@ -53,11 +41,11 @@ export function selectInPlace(values: Float64Array, k: number): number {
 }
 
 /**
- * Percentile q of unsorted values, exactly as percentileOfSorted would give, in expected
+ * Percentile q of unsorted values, exactly as interpolatedPercentile (system/percentile.ts) gives, in expected
  * O(n) instead of a sort: a live check on 300k values every sample must stay cheap.
  * Reorders `values` (pass a copy you own).
  */
-export function percentileInPlace(values: Float64Array, q: number): number {
+export function interpolatedPercentileInPlace(values: Float64Array, q: number): number {
   const count = values.length;
   if (count === 0) return Number.NaN;
   if (count === 1) return values[0] as number;

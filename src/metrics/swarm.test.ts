@@ -84,4 +84,39 @@ describe('SwarmRecorder', () => {
     // No request carried bytes: the snapshot's throughput is used.
     expect(store.window('throughput', {}, T0, T0 + 1000)).toMatchObject({ last: 999 });
   });
+
+  it('records release lateness as a trend and dropped log lines as a zero-based counter', () => {
+    let droppedLines = 0;
+    const swarm = Object.assign(new EventEmitter<SwarmEventMap>(), {
+      snapshot: () =>
+        ({ clientsActive: 1, stalledClients: 0, throughputBytesPerSecond: 0, droppedLines }) as never,
+    });
+    const store = new MetricStore();
+    const recorder = new SwarmRecorder(store, () => T0);
+    recorder.attach(swarm);
+    const release = (clientId: number, plannedAtMs: number, releasedAtMs: number) =>
+      swarm.emit('released', {
+        clientId,
+        plannedAtMs,
+        arrivedAtMs: plannedAtMs - 500,
+        releasedAtMs,
+        latenessSeconds: (releasedAtMs - plannedAtMs) / 1000,
+      });
+    release(1, T0 + 100, T0 + 100);
+    release(2, T0 + 200, T0 + 215);
+    const all = [T0, T0 + 10_000] as const;
+    const lateness = store.window('release_lateness', {}, ...all);
+    expect(lateness?.type === 'trend' && [...lateness.values]).toEqual([0, 0.015]);
+    // Placed at the release time.
+    expect(store.window('release_lateness', {}, T0 + 210, T0 + 220)?.count).toBe(1);
+
+    expect(store.window('dropped_log_lines', {}, ...all)).toMatchObject({ increase: 0, zeroBased: true });
+    droppedLines = 40;
+    recorder.tick(T0 + 1000);
+    droppedLines = 55;
+    recorder.tick(T0 + 2000);
+    recorder.tick(T0 + 3000);
+    expect(store.window('dropped_log_lines', {}, ...all)).toMatchObject({ increase: 55 });
+    expect(store.window('dropped_log_lines', {}, T0 + 1500, T0 + 3000)).toMatchObject({ increase: 15 });
+  });
 });

@@ -37,6 +37,7 @@ export class SwarmRecorder {
   private readonly stalledClients = new Set<number>();
   private bytesSinceTick = 0;
   private bytesSeen = false;
+  private droppedLinesSeen = 0;
   private lastTickMs: number | undefined;
   private readonly detachers: Array<() => void> = [];
   /** When the swarm said its ramp was complete (epoch ms). */
@@ -60,6 +61,8 @@ export class SwarmRecorder {
     this.store.declare('clients_active', 'gauge');
     this.store.declare('stalled_clients', 'gauge');
     this.store.declare('throughput', 'gauge');
+    this.store.declare('release_lateness', 'trend');
+    this.store.declare('dropped_log_lines', 'counter', atMs);
     const listen = <E extends keyof SwarmEventMap>(
       event: E,
       handler: (...args: SwarmEventMap[E]) => void,
@@ -79,6 +82,9 @@ export class SwarmRecorder {
       this.activeClients.delete(event.clientId);
       this.stalledClients.delete(event.clientId);
     });
+    listen('released', (event) =>
+      this.store.addTrend('release_lateness', {}, event.releasedAtMs, event.latenessSeconds),
+    );
     listen('rampComplete', (event) => {
       this.rampCompleteAtMs = event.atMs;
     });
@@ -122,6 +128,11 @@ export class SwarmRecorder {
     const snapshot = this.source.snapshot?.();
     this.store.addGauge('clients_active', {}, atMs, snapshot?.clientsActive ?? this.activeClients.size);
     this.store.addGauge('stalled_clients', {}, atMs, snapshot?.stalledClients ?? this.stalledClients.size);
+    // Cumulative in the snapshot; stored as increments so the counter exists as 0 from the start.
+    const dropped = snapshot?.droppedLines ?? 0;
+    if (dropped > this.droppedLinesSeen)
+      this.store.incrementCounter('dropped_log_lines', {}, atMs, dropped - this.droppedLinesSeen);
+    this.droppedLinesSeen = Math.max(this.droppedLinesSeen, dropped);
     const seconds = this.lastTickMs === undefined ? 0 : (atMs - this.lastTickMs) / 1000;
     if (seconds > 0) {
       const fromEvents = this.bytesSinceTick / seconds;

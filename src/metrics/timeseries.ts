@@ -1,4 +1,5 @@
-import { percentileOfSorted, sortedCopy } from './stats.js';
+import { interpolatedPercentile } from '../system/index.js';
+import { sortedCopy } from './stats.js';
 import type { MetricStore } from './store.js';
 
 /*
@@ -35,6 +36,11 @@ export const TIMESERIES_COLUMNS: readonly Column[] = [
   { name: 'segment_duration_p95', metric: 'segment_duration', kind: 'trend', percentile: 95 },
   { name: 'manifest_duration_p95', metric: 'manifest_duration', kind: 'trend', percentile: 95 },
   { name: 'playback_speed_p50', metric: 'playback_speed', kind: 'trend', percentile: 50 },
+  { name: 'generator_cpu_utilization', metric: 'generator_cpu_utilization', kind: 'gauge' },
+  { name: 'generator_cpu_pressure', metric: 'generator_cpu_pressure', kind: 'gauge' },
+  { name: 'generator_viewer_cpu_wait', metric: 'generator_viewer_cpu_wait', kind: 'gauge' },
+  { name: 'generator_event_loop_delay', metric: 'generator_event_loop_delay', kind: 'gauge' },
+  { name: 'release_lateness_p95', metric: 'release_lateness', kind: 'trend', percentile: 95 },
   { name: 'nginx_requests_per_second', metric: 'nginx_requests_per_second', kind: 'gauge' },
   { name: 'nginx_connections_active', metric: 'nginx_connections_active', kind: 'gauge' },
   { name: 'nginx_request_time_p95', metric: 'nginx_request_time', kind: 'trend', percentile: 95 },
@@ -64,7 +70,7 @@ export function buildTimeseries(store: MetricStore, fromMs: number, toMs: number
       } else if (column.kind === 'trend') {
         const data = store.window(column.metric, {}, rowStart, rowEnd - 0.001);
         if (data?.type === 'trend' && data.count > 0)
-          value = percentileOfSorted(sortedCopy(data.values), column.percentile);
+          value = interpolatedPercentile(sortedCopy(data.values), column.percentile);
       } else {
         const data = store.window(column.metric, {}, rowStart, rowEnd - 0.001);
         if (data?.type === 'rate') value = column.kind === 'rate-total' ? data.total : data.hits;

@@ -1,10 +1,12 @@
 import type { RunningOrigin } from '../origin/index.js';
-import type { ThresholdResult } from '../slo/index.js';
-import type { DistributionSummary, SwarmSnapshot } from '../swarm/index.js';
+import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
+import type { DistributionSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
+import { redactText } from '../system/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
-import { redactConfig, redactText } from './redact.js';
+import { redactConfig } from './redact.js';
 import {
+  type GeneratorReport,
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
@@ -76,6 +78,7 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
     playlistReloadFailures: nonNegativeInt(snapshot.playlistReloadFailures),
     droppedLines: nonNegativeInt(snapshot.droppedLines),
     ...(snapshot.timedViewers !== undefined ? { timedViewers: nonNegativeInt(snapshot.timedViewers) } : {}),
+    ...(snapshot.startGate ? { startGate: startGateReportFrom(snapshot.startGate) } : {}),
     requests,
     bytesTotal,
     errorsByStatus: counts(snapshot.httpErrors),
@@ -130,6 +133,7 @@ export function originReportFrom(origin: RunningOrigin): OriginReport {
 
 export interface TimelineMarks {
   startMs: number;
+  prepareStartMs?: number | null;
   swarmStartMs?: number | null;
   rampEndMs?: number | null;
   steadyStartMs?: number | null;
@@ -138,11 +142,24 @@ export interface TimelineMarks {
   actions?: ReportTimeline['actions'];
 }
 
+function startGateReportFrom(gate: StartGateSummary): NonNullable<SwarmReport['startGate']> {
+  return {
+    prepareSeconds: Math.max(0, (gate.prepareEndedAtMs - gate.prepareStartedAtMs) / 1000),
+    gatedViewers: nonNegativeInt(gate.gatedViewers),
+    heldAtStart: nonNegativeInt(gate.heldAtStart),
+    arrivalRatePerSecond: Math.max(0, finite(gate.arrivalRatePerSecond)),
+    prepareEnd: gate.prepareEnd,
+    releaseLatenessSeconds: distribution(gate.releaseLatenessSeconds),
+    lateReleases: nonNegativeInt(gate.lateReleases),
+  };
+}
+
 export function buildTimeline(marks: TimelineMarks): ReportTimeline {
   const endMs = Math.max(marks.endMs, marks.startMs);
   return {
     startedAt: new Date(marks.startMs).toISOString(),
     startMs: marks.startMs,
+    ...(marks.prepareStartMs !== undefined ? { prepareStartMs: marks.prepareStartMs } : {}),
     swarmStartMs: marks.swarmStartMs ?? null,
     rampEndMs: marks.rampEndMs ?? null,
     steadyStartMs: marks.steadyStartMs ?? null,
@@ -182,6 +199,7 @@ export interface ReportParts {
   error?: unknown;
   /** User-facing errors (config, port, binary) carry no stack. */
   errorWithStack?: boolean;
+  generator?: GeneratorReport;
 }
 
 /** Assembles a report; the scenario config is redacted here. */
@@ -211,6 +229,7 @@ export function buildReport(parts: ReportParts): Report {
     timeseries: parts.timeseries,
     scrapes: parts.scrapes ?? {},
     environment: parts.environment ?? collectEnvironment(),
+    ...(parts.generator ? { generator: parts.generator } : {}),
     ...(parts.capacity !== undefined ? { capacity: parts.capacity } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
@@ -229,11 +248,46 @@ export function thresholdEntryFrom(result: ThresholdResult): ThresholdResultEntr
     strict: result.strict,
     abortOnFail: result.abortOnFail,
     ...(result.message ? { message: result.message } : {}),
+    ...(result.unreliable ? { unreliable: true } : {}),
   };
 }
 
 export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[]): 'pass' | 'fail' {
   return thresholds.some((result) => result.strict && !result.ok) ? 'fail' : 'pass';
+}
+
+/** The report's generator section from the saturation guard's judgement. */
+export function generatorReportFrom(judgement: GeneratorHealthJudgement): GeneratorReport {
+  // The guard's limits only: generator.capacityCheck is reported as `capacity`.
+  const { capacityCheck: _capacityCheck, ...limits } = judgement.limits;
+  return {
+    cpuUtilization: judgement.cpuUtilization,
+    cpuPressure: judgement.cpuPressure,
+    viewerCpuWait: judgement.viewerCpuWait,
+    eventLoopDelayP99Seconds: judgement.eventLoopDelayP99Seconds,
+    saturated: judgement.saturated,
+    breaches: [...judgement.breaches],
+    limits,
+    window: judgement.window,
+  };
+}
+
+/**
+ * The verdict once the generator's health is known. Saturated with onSaturation
+ * 'inconclusive': 'fail' if a strict threshold that the saturation does not make unreliable
+ * failed (errors, HTTP statuses, origin-side figures: a starved client cannot make the origin
+ * answer 404 or drop connections), else 'inconclusive' — a pass is not trusted either, since
+ * starved viewers may also have put less load on the origin than planned. 'warn' or healthy:
+ * the thresholds alone decide.
+ */
+export function verdictWithGeneratorHealth(
+  thresholds: readonly ThresholdResultEntry[],
+  generator: Pick<GeneratorReport, 'saturated' | 'limits'> | undefined,
+): 'pass' | 'fail' | 'inconclusive' {
+  const fromThresholds = verdictFromThresholds(thresholds);
+  if (!generator?.saturated || generator.limits.onSaturation !== 'inconclusive') return fromThresholds;
+  const reliableFailure = thresholds.some((result) => result.strict && !result.ok && !result.unreliable);
+  return reliableFailure ? 'fail' : 'inconclusive';
 }
 
 /** Column-wise per-step series as the metrics layer produces them. */

@@ -29,7 +29,11 @@ export interface ProgressUpdate {
   stalledClients: number;
   /** Set when the origin reported a problem (e.g. a process died). */
   originProblem?: string;
+  /** The load generator's latest health figures (ratios 0..1), when measured. */
+  generator?: { cpuUtilization?: number; viewerCpuWait?: number; eventLoopDelaySeconds?: number };
 }
+
+const wholePercent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
 /** One progress line, e.g. `[hls-swarm] smoke 12s/20s steady clients 3/3 seg/s 1.5 errors 0 p95 12ms 1.2 Mb/s`. */
 export function formatProgress(update: ProgressUpdate): string {
@@ -45,6 +49,17 @@ export function formatProgress(update: ProgressUpdate): string {
   ];
   if (update.restarts > 0) parts.push(`restarts ${update.restarts}`);
   if (update.stalledClients > 0) parts.push(`stalled ${update.stalledClients}`);
+  const generator = update.generator;
+  if (generator) {
+    const figures = [
+      generator.cpuUtilization !== undefined ? `cpu ${wholePercent(generator.cpuUtilization)}` : '',
+      generator.viewerCpuWait !== undefined ? `wait ${wholePercent(generator.viewerCpuWait)}` : '',
+      generator.eventLoopDelaySeconds !== undefined
+        ? `loop ${formatSeconds(generator.eventLoopDelaySeconds)}`
+        : '',
+    ].filter(Boolean);
+    if (figures.length > 0) parts.push(`gen ${figures.join(' ')}`);
+  }
   if (update.originProblem) parts.push(`origin: ${update.originProblem}`);
   return parts.join('  ');
 }

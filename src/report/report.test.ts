@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { parseScenario } from '../config/index.js';
+import { REDACTED, redactHeaders, redactText, redactUrl } from '../system/index.js';
 import {
   buildReport,
   buildTimeline,
@@ -13,12 +14,8 @@ import {
   formatSummary,
   formatSummaryLines,
   formatThresholdLine,
-  REDACTED,
   type Report,
   redactConfig,
-  redactHeaders,
-  redactText,
-  redactUrl,
   reportJsonSchema,
   reportPathFor,
   reportSchema,
@@ -108,11 +105,11 @@ describe('redaction', () => {
 
   test('passwords and signed query parameters in URLs are redacted', () => {
     expect(redactUrl('https://user:hunter2@cdn.example/live/master.m3u8?token=abc&quality=hd')).toBe(
-      'https://user:redacted@cdn.example/live/master.m3u8?token=redacted&quality=hd',
+      `https://user:${REDACTED}@cdn.example/live/master.m3u8?token=${REDACTED}&quality=hd`,
     );
     expect(redactUrl('http://127.0.0.1:17080/stream.m3u8')).toBe('http://127.0.0.1:17080/stream.m3u8');
     expect(redactText("ffmpeg -headers 'Authorization: Bearer xyz' -i http://h/a.m3u8?sig=1")).toBe(
-      "ffmpeg -headers 'Authorization: [redacted]' -i http://h/a.m3u8?sig=redacted",
+      `ffmpeg -headers 'Authorization: ${REDACTED}' -i http://h/a.m3u8?sig=${REDACTED}`,
     );
   });
 

@@ -9,11 +9,11 @@ import { z } from 'zod';
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
-export const VERDICTS = ['pass', 'fail', 'interrupted', 'error'] as const;
+export const VERDICTS = ['pass', 'fail', 'inconclusive', 'interrupted', 'error'] as const;
 export const verdictSchema = z
   .enum(VERDICTS)
   .describe(
-    'pass: every strict threshold held; fail: a strict threshold failed; interrupted: stopped early (timeout, Ctrl-C, abort signal); error: the run could not complete (origin, swarm or tool failure)',
+    'pass: every strict threshold held; fail: a strict threshold failed; inconclusive: the load generator was saturated (generator.onSaturation), so latencies measured the generator, and no threshold unaffected by it failed; interrupted: stopped early (timeout, Ctrl-C, abort signal); error: the run could not complete (origin, swarm or tool failure)',
   );
 
 const finiteNumber = z.number();
@@ -45,7 +45,14 @@ export const timelineSchema = z
   .strictObject({
     startedAt: z.string().describe('ISO 8601 time the run began (origin boot included)'),
     startMs: z.number().describe('Epoch ms the run began'),
-    swarmStartMs: nullableNumber.describe('Epoch ms the first viewer was scheduled; null if never'),
+    prepareStartMs: nullableNumber
+      .optional()
+      .describe(
+        'Epoch ms the start gate began spawning viewers ahead of the plan (the prepare phase, not measured); null without the gate',
+      ),
+    swarmStartMs: nullableNumber.describe(
+      "Epoch ms the measured run began (the plan's t = 0: the first viewer was due); null if never",
+    ),
     rampEndMs: nullableNumber.describe('Epoch ms the ramp reached its target; null if it never did'),
     steadyStartMs: nullableNumber.describe('Epoch ms the steady window began (ramp end + warm-up)'),
     endMs: z.number().describe('Epoch ms the run ended (swarm and origin stopped)'),
@@ -111,6 +118,25 @@ export const swarmReportSchema = z
       .describe(
         'Viewers whose request timings feed the TTFB/duration distributions (swarm.timedViewers); every viewer counts requests, statuses and bytes',
       ),
+    startGate: z
+      .strictObject({
+        prepareSeconds: z.number().min(0).describe("First spawn → the run's start"),
+        gatedViewers: z.number().int().min(0),
+        heldAtStart: z.number().int().min(0).describe('Viewers waiting at the gate when the run started'),
+        arrivalRatePerSecond: z
+          .number()
+          .min(0)
+          .describe('Viewers that reached the gate per second while preparing'),
+        prepareEnd: z
+          .enum(['all-waiting', 'held-bound', 'max-prepare'])
+          .describe(
+            'all-waiting: every viewer waited at the gate; held-bound: the memory bound (startGate.maxHeld), the rest spawned during the run; max-prepare: startGate.maxPrepare ran out',
+          ),
+        releaseLatenessSeconds: distributionSummarySchema.describe('Planned start → released, per viewer'),
+        lateReleases: z.number().int().min(0).describe('Releases more than 20 ms after the planned start'),
+      })
+      .optional()
+      .describe('The start gate (swarm.startGate): viewers spawned ahead of the plan and released on time'),
     requests: z.record(z.enum(REQUEST_KINDS), requestCountsSchema).describe('Requests by kind'),
     bytesTotal: z.number().min(0),
     errorsByStatus: z.record(z.string(), z.number().int().min(0)).describe('HTTP error responses by status'),
@@ -139,7 +165,39 @@ export const thresholdResultSchema = z.strictObject({
   strict: z.boolean().describe('false: reported without failing the run'),
   abortOnFail: z.boolean().optional(),
   message: z.string().optional().describe('Why it failed or could not be evaluated'),
+  unreliable: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: a latency threshold judged while the load generator was saturated; its value measured the generator',
+    ),
 });
+
+export const generatorReportSchema = z
+  .strictObject({
+    cpuUtilization: nullableNumber.describe('avg generator_cpu_utilization over the steady window'),
+    cpuPressure: nullableNumber.describe(
+      'avg generator_cpu_pressure (PSI) over the steady window; null without PSI',
+    ),
+    viewerCpuWait: nullableNumber.describe('avg generator_viewer_cpu_wait over the steady window'),
+    eventLoopDelayP99Seconds: nullableNumber.describe(
+      'avg over the steady window of the per-interval p99 event-loop delay (the loop that timestamps viewer logs)',
+    ),
+    saturated: z.boolean().describe('A limit was exceeded'),
+    breaches: z.array(z.string()).describe('One phrase per exceeded limit'),
+    limits: z.strictObject({
+      maxViewerCpuWait: z.number(),
+      maxEventLoopDelay: z.string(),
+      maxCpu: z.number(),
+      maxCpuPressure: z.number(),
+      onSaturation: z.enum(['inconclusive', 'warn']),
+    }),
+    window: z
+      .strictObject({ startMs: z.number(), endMs: z.number() })
+      .nullable()
+      .describe('The steady window judged; null when it was empty'),
+  })
+  .describe("The load generator's own health over the steady window (the saturation guard)");
 
 export const timeseriesSchema = z
   .strictObject({
@@ -211,6 +269,7 @@ export const reportSchema = z
     environment: environmentSchema,
     capacity: capacitySchema.nullable().optional(),
     error: reportErrorSchema.optional(),
+    generator: generatorReportSchema.optional().describe('Absent when sampling never began'),
   })
   .describe('hls-swarm scenario report');
 
@@ -224,6 +283,7 @@ export type ReportTimeseries = z.output<typeof timeseriesSchema>;
 export type ReportScrapeHealth = z.output<typeof scrapeHealthSchema>;
 export type ReportEnvironment = z.output<typeof environmentSchema>;
 export type ReportError = z.output<typeof reportErrorSchema>;
+export type GeneratorReport = z.output<typeof generatorReportSchema>;
 export type ReportCapacity = z.output<typeof capacitySchema>;
 
 /** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */

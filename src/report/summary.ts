@@ -39,6 +39,7 @@ export function formatThresholdLine(result: ThresholdResultEntry, color = false)
   const paint = (text: string) =>
     color ? paintText(result.ok ? 'green' : result.strict ? 'red' : 'yellow', text) : text;
   const notes: string[] = [];
+  if (result.unreliable) notes.push('unreliable: the load generator was saturated');
   if (!result.strict) notes.push('not strict');
   if (result.abortOnFail) notes.push('abortOnFail');
   const tail = notes.length > 0 ? ` (${notes.join(', ')})` : '';
@@ -72,6 +73,26 @@ function originHostLine(report: Report): string | undefined {
   return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
+/** The generator's own health over the steady window, e.g. `cpu 97% · viewer wait 23% · SATURATED`. */
+function generatorHealthLine(report: Report): string | undefined {
+  const generator = report.generator;
+  if (!generator) return undefined;
+  const parts: string[] = [];
+  if (generator.viewerCpuWait !== null) parts.push(`viewer wait ${formatPercent(generator.viewerCpuWait)}`);
+  if (generator.eventLoopDelayP99Seconds !== null)
+    parts.push(`event loop p99 ${formatSeconds(generator.eventLoopDelayP99Seconds)}`);
+  if (generator.cpuUtilization !== null) parts.push(`cpu ${formatPercent(generator.cpuUtilization)}`);
+  if (generator.cpuPressure !== null) parts.push(`pressure ${formatPercent(generator.cpuPressure)}`);
+  if (parts.length === 0) return undefined;
+  const { limits } = generator;
+  parts.push(
+    generator.saturated
+      ? `SATURATED (limits viewer wait ${formatPercent(limits.maxViewerCpuWait)}, event loop ${limits.maxEventLoopDelay}, cpu ${formatPercent(limits.maxCpu)}, pressure ${formatPercent(limits.maxCpuPressure)})`
+      : 'healthy',
+  );
+  return `${parts.join(' · ')} (steady-window averages)`;
+}
+
 /** The whole summary as lines (no trailing newline). */
 export function formatSummaryLines(report: Report, options: SummaryOptions = {}): string[] {
   const color = options.color ?? false;
@@ -79,6 +100,10 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
   const duration = formatSeconds(report.timeline.durationSeconds);
   lines.push(`hls-swarm ${report.scenario.name}: ${verdictWord(report, color)} in ${duration}`);
   if (report.reason) lines.push(`  reason: ${report.reason}`);
+  if (report.generator?.saturated && report.verdict !== 'inconclusive')
+    lines.push(
+      `  warning: the load generator was saturated (${report.generator.breaches.join(', ')}); latency thresholds are unreliable`,
+    );
   if (report.error && report.error.message !== report.reason) {
     lines.push(`  error: ${report.error.name}: ${report.error.message.split('\n')[0]}`);
   }
@@ -105,6 +130,13 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
     lines.push(
       `  clients      target ${swarm.clientsTarget} · started ${swarm.clientsStarted} · restarts ${swarm.restarts} · stalled ${swarm.stalledClients} · reconnects ${swarm.reconnects}`,
     );
+    const gate = swarm.startGate;
+    if (gate) {
+      const late = gate.releaseLatenessSeconds;
+      lines.push(
+        `  start gate   ${gate.heldAtStart} of ${gate.gatedViewers} waiting at t=0 (prepared in ${formatSeconds(gate.prepareSeconds)}, ${formatNumber(gate.arrivalRatePerSecond)}/s) · release lateness p95 ${formatSeconds(late.p95)} max ${formatSeconds(late.max)} · ${gate.lateReleases} late`,
+      );
+    }
     lines.push(
       `  requests     ${totalRequests} (${failedRequests} failed, ${formatPercent(totalRequests > 0 ? failedRequests / totalRequests : null)}) · segments ${segments.total} · manifests ${manifests.total} · ${formatBytes(swarm.bytesTotal)} · ${formatBitrate(swarm.throughputBytesPerSecond)}`,
     );
@@ -141,6 +173,8 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
       `  origin       ${origin.kind}${versions ? ` · ${versions}` : ''} · ${origin.healthy ? 'healthy' : `UNHEALTHY: ${origin.problems.join('; ')}`}`,
     );
   }
+  const generatorLine = generatorHealthLine(report);
+  if (generatorLine) lines.push(`  generator    ${generatorLine}`);
   const hostLine = originHostLine(report);
   if (hostLine) lines.push(`  origin host  ${hostLine}`);
   const failingScrapes = Object.entries(report.scrapes).filter(([, health]) => health.failures > 0);

@@ -21,8 +21,10 @@ describe('run plan', () => {
     expect(peakClients(scenario({ clients: 7 }).swarm)).toBe(7);
   });
 
-  test('the suggested test timeout covers origin readiness, the swarm, its stop grace and a margin', () => {
-    // python readyTimeout 60 s (default) + 30 s (default duration) + 3 s stopGrace + 60 s
-    expect(suggestedTimeoutMs(scenario({ clients: 1 }))).toBe(153_000);
+  test('the suggested test timeout covers origin readiness, the prepare phase, the swarm, its stop grace and a margin', () => {
+    // python readyTimeout 60 s (default) + 120 s maxPrepare + 30 s (default duration) + 3 s stopGrace + 60 s
+    expect(suggestedTimeoutMs(scenario({ clients: 1 }))).toBe(273_000);
+    expect(suggestedTimeoutMs(scenario({ clients: 1, startGate: { maxPrepare: '10s' } }))).toBe(163_000);
+    expect(suggestedTimeoutMs(scenario({ clients: 1, startGate: { enabled: false } }))).toBe(153_000);
   });
 });

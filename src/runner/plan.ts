@@ -17,9 +17,21 @@ export function peakClients(spec: SwarmSpec): number {
   return spec.clients;
 }
 
-/** Origin boot (ready timeout) + the swarm + its stop grace + a margin: a fair test timeout. */
+/** The longest prepare phase of the start gate (0 without it). */
+export function maxPrepareMs(spec: SwarmSpec): number {
+  return spec.startGate.enabled
+    ? parseDurationMs(spec.startGate.maxPrepare, 'swarm.startGate.maxPrepare')
+    : 0;
+}
+
+/**
+ * Origin boot (ready timeout) + the start gate's prepare phase + the swarm + its stop grace +
+ * a margin: a fair test timeout.
+ */
 export function suggestedTimeoutMs(scenario: Scenario, marginMs = 60_000): number {
   const originReadyMs = parseDurationMs(scenario.origin.readyTimeout, 'origin.readyTimeout');
   const stopGraceMs = parseDurationMs(scenario.swarm.stopGrace, 'swarm.stopGrace');
-  return originReadyMs + plannedSwarmMs(scenario.swarm) + stopGraceMs + marginMs;
+  return (
+    originReadyMs + maxPrepareMs(scenario.swarm) + plannedSwarmMs(scenario.swarm) + stopGraceMs + marginMs
+  );
 }

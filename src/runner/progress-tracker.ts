@@ -1,5 +1,6 @@
 import type { ProgressUpdate, RunPhase } from '../report/index.js';
 import type { RequestRecord, SwarmSnapshot } from '../swarm/index.js';
+import { nearestRankPercentile } from '../system/index.js';
 
 /*
  * Turns the swarm's cumulative snapshot plus its request events into per-interval progress
@@ -43,10 +44,7 @@ export class ProgressTracker {
     const failed = Object.values(snapshot.requests).reduce((sum, counts) => sum + counts.failed, 0);
     const bytes = Object.values(snapshot.requests).reduce((sum, counts) => sum + counts.bytes, 0);
     const sorted = this.segmentSeconds.sort((a, b) => a - b);
-    const p95 =
-      sorted.length > 0
-        ? (sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? null)
-        : null;
+    const p95 = sorted.length > 0 ? nearestRankPercentile(sorted, 95) : null;
     const update: ProgressUpdate = {
       scenario: this.scenario,
       phase,

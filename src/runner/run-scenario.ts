@@ -7,13 +7,14 @@ import {
   type Scenario,
   sloSchema,
 } from '../config/index.js';
-import { MetricsSampler } from '../metrics/index.js';
+import { GeneratorHealthSampler, MetricsSampler } from '../metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../origin/index.js';
 import {
   buildReport,
   buildTimeline,
   formatClock,
   formatProgress,
+  generatorReportFrom,
   type OriginReport,
   originReportFrom,
   type ProgressUpdate,
@@ -21,7 +22,6 @@ import {
   type ReportTimeline,
   type ReportTimeseries,
   type RunPhase,
-  redactText,
   reportPathFor,
   reportTimeseriesFrom,
   slugify,
@@ -29,10 +29,18 @@ import {
   type ThresholdResultEntry,
   thresholdEntryFrom,
   type Verdict,
-  verdictFromThresholds,
+  verdictWithGeneratorHealth,
   writeReport,
 } from '../report/index.js';
-import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
+import {
+  compileSlo,
+  evaluateThresholds,
+  type GeneratorHealthJudgement,
+  judgeGeneratorHealth,
+  LiveSloMonitor,
+  markUnreliableLatency,
+  type SloAbort,
+} from '../slo/index.js';
 import {
   type CapacityCheck,
   CapacityError,
@@ -40,6 +48,7 @@ import {
   type SwarmSnapshot,
   startSwarm,
 } from '../swarm/index.js';
+import { isUserFacingError, redactText } from '../system/index.js';
 import { plannedSwarmMs } from './plan.js';
 import { ProgressTracker } from './progress-tracker.js';
 import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
@@ -51,19 +60,6 @@ import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from
  * origin → evaluate every threshold → write the report. Whatever happens after validation,
  * a report is written and a RunResult returned; only configuration errors throw.
  */
-
-/** Errors whose message is written for users; the report stores them without a stack. */
-const USER_FACING = new Set([
-  'ConfigError',
-  'PortInUseError',
-  'MissingBinaryError',
-  'OriginStartError',
-  'SwarmStartError',
-  'ThresholdSyntaxError',
-  'ThresholdTypeError',
-  'SloConfigError',
-  'CapacityError',
-]);
 
 function describeAbortReason(reason: unknown): string {
   const text =
@@ -178,6 +174,7 @@ export async function runScenario(
   let swarm: RunningSwarm | undefined;
   let capacity: CapacityCheck | undefined;
   let sampler: MetricsSampler | undefined;
+  let generatorHealth: GeneratorHealthSampler | undefined;
   let monitor: LiveSloMonitor | undefined;
   let runError: Error | undefined;
   let swarmStartMs: number | undefined;
@@ -238,7 +235,8 @@ export async function runScenario(
       log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
     });
     swarm = startedSwarm;
-    swarmStartMs = Date.now();
+    // t = 0 of the plan; with the start gate, the prepare phase before it is not measured.
+    swarmStartMs = startedSwarm.snapshot().startedAtMs || Date.now();
     const tracker = new ProgressTracker(scenario.name, plannedMs / 1000, swarmStartMs);
     startedSwarm.on('request', (record) => tracker.onRequest(record));
     startedSwarm.on('rampComplete', (event) => {
@@ -268,6 +266,13 @@ export async function runScenario(
     });
     monitor.attach(sampler);
     sampler.start();
+    generatorHealth = new GeneratorHealthSampler(sampler.store, {
+      intervalMs: parseDurationMs(scenario.metrics.swarmInterval, 'metrics.swarmInterval'),
+      viewerPids: () => startedSwarm.viewerPids?.() ?? [],
+      log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
+    });
+    void generatorHealth.start();
+    const healthFigures = generatorHealth;
 
     const runningOrigin = origin;
     for (const action of options.actions ?? []) {
@@ -318,7 +323,10 @@ export async function runScenario(
         const status = runningOrigin.status();
         if (!status.healthy) originProblem = status.problems[0] ?? 'unhealthy';
       } catch {}
-      emitProgress(tracker.update(startedSwarm.snapshot(), now, phase, swarmStartMs ?? now, originProblem));
+      emitProgress({
+        ...tracker.update(startedSwarm.snapshot(), now, phase, swarmStartMs ?? now, originProblem),
+        generator: healthFigures.latest(),
+      });
     }, progressIntervalMs);
     timers.push(progressTimer);
 
@@ -359,6 +367,7 @@ export async function runScenario(
   }
   swarmEndMs = Date.now();
   monitor?.detach();
+  await generatorHealth?.stop();
   if (sampler) {
     try {
       await sampler.stop();
@@ -385,14 +394,21 @@ export async function runScenario(
   const sloEndMs = holdEndMs ?? swarmEndMs;
   const evaluationStartMs = swarmStartMs ?? startMs;
   let thresholds: ThresholdResultEntry[] = [];
+  let generator: GeneratorHealthJudgement | undefined;
   if (sampler) {
     const steady = steadyStartMs();
-    thresholds = evaluateThresholds(compiled, sampler.store, {
+    const sloTimeline = {
       startMs: evaluationStartMs,
       ...(rampEndMs !== undefined ? { rampEndMs } : {}),
       ...(steady !== undefined ? { steadyStartMs: Math.min(steady, sloEndMs) } : {}),
       endMs: sloEndMs,
-    }).map(thresholdEntryFrom);
+    };
+    generator = judgeGeneratorHealth(sampler.store, sloTimeline, scenario.generator);
+    thresholds = markUnreliableLatency(
+      evaluateThresholds(compiled, sampler.store, sloTimeline),
+      generator,
+    ).map(thresholdEntryFrom);
+    if (generator.reason) log(`[hls-swarm] ${scenario.name}: ${generator.reason}`);
   }
 
   let verdict: Verdict;
@@ -404,8 +420,12 @@ export async function runScenario(
     verdict = 'error';
     reason = runError.message.split('\n')[0];
   } else {
-    verdict = verdictFromThresholds(thresholds);
-    if (sloAbort) reason = `aborted early: ${sloAbort.reason}`;
+    verdict = verdictWithGeneratorHealth(thresholds, generator);
+    if (verdict === 'inconclusive')
+      reason = [sloAbort ? `aborted early: ${sloAbort.reason}` : undefined, generator?.reason]
+        .filter(Boolean)
+        .join('; ');
+    else if (sloAbort) reason = `aborted early: ${sloAbort.reason}`;
     else if (verdict === 'fail') {
       const failed = thresholds.filter((result) => result.strict && !result.ok);
       reason = `${failed.length} strict threshold${failed.length === 1 ? '' : 's'} failed: ${failed.map((result) => `${result.metric} ${result.expression}`).join(', ')}`;
@@ -438,8 +458,10 @@ export async function runScenario(
     );
   }
 
+  const prepareStartMs = finalSnapshot?.startGate?.prepareStartedAtMs;
   const timeline = buildTimeline({
     startMs,
+    ...(prepareStartMs !== undefined ? { prepareStartMs } : {}),
     swarmStartMs: swarmStartMs ?? null,
     rampEndMs: rampEndMs ?? null,
     steadyStartMs: steadyStartMs() ?? null,
@@ -468,8 +490,9 @@ export async function runScenario(
     thresholds,
     timeseries,
     scrapes,
+    ...(runError ? { error: runError, errorWithStack: !isUserFacingError(runError) } : {}),
+    ...(generator ? { generator: generatorReportFrom(generator) } : {}),
     ...(capacity ? { capacity: capacity.capacity } : {}),
-    ...(runError ? { error: runError, errorWithStack: !USER_FACING.has(runError.name) } : {}),
   });
   await writeReport(reportPath, report);
   log(`[hls-swarm] ${scenario.name}: ${verdict}${reason ? ` (${reason})` : ''}; report ${reportPath}`);

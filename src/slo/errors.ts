@@ -2,10 +2,12 @@
  * SLO configuration errors: thrown by compileSlo at config time, before any origin starts.
  * Messages are for users (the CLI and the Vitest plugin print them without a stack).
  */
+import { HlsSwarmError } from '../system/index.js';
 
 /** Base of every SLO configuration error; `metric` is the key as written in `slo`. */
-export class SloConfigError extends Error {
+export class SloConfigError extends HlsSwarmError {
   override name = 'SloConfigError';
+  readonly code: string = 'HLS_SWARM_SLO_CONFIG';
   constructor(
     message: string,
     readonly metric: string,
@@ -26,6 +28,7 @@ function caret(text: string, position: number, indent: string): string {
  */
 export class ThresholdSyntaxError extends SloConfigError {
   override name = 'ThresholdSyntaxError';
+  override readonly code = 'HLS_SWARM_THRESHOLD_SYNTAX';
   constructor(
     readonly reason: string,
     metric: string,
@@ -46,4 +49,5 @@ export class ThresholdSyntaxError extends SloConfigError {
 /** An aggregation, unit, window or metric that does not fit the metric it is applied to. */
 export class ThresholdTypeError extends SloConfigError {
   override name = 'ThresholdTypeError';
+  override readonly code = 'HLS_SWARM_THRESHOLD_TYPE';
 }

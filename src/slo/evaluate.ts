@@ -1,12 +1,12 @@
 import {
   catalogueEntry,
+  interpolatedPercentileInPlace,
   type MetricSource,
   type MetricStore,
   type MetricType,
   maximum,
   mean,
   minimum,
-  percentileInPlace,
   type WindowData,
 } from '../metrics/index.js';
 import { aggregationProblem, type ComparisonOperator, type CompiledThreshold } from './parse.js';
@@ -48,6 +48,8 @@ export interface ThresholdResult {
   /** Sliding windows: how many were judged and how many failed. */
   windowsEvaluated?: number;
   windowsFailed?: number;
+  /** A latency threshold judged while the load generator was saturated (src/slo/generator-health.ts). */
+  unreliable?: boolean;
 }
 
 type Observation =
@@ -87,10 +89,10 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
       switch (threshold.aggregation) {
         case 'p':
           // window() returned a copy this evaluation owns: select in place.
-          observed = percentileInPlace(values, threshold.percentile ?? 50);
+          observed = interpolatedPercentileInPlace(values, threshold.percentile ?? 50);
           break;
         case 'med':
-          observed = percentileInPlace(values, 50);
+          observed = interpolatedPercentileInPlace(values, 50);
           break;
         case 'avg':
           observed = mean(values);
@@ -137,8 +139,10 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
 
 const MISSING_SOURCE: Record<MetricSource, string> = {
   swarm: 'no swarm was attached to the sampler',
+  generator: 'no swarm was attached to the sampler, or this host cannot measure it (see docs/metrics.md)',
   nginx: 'nothing scraped an nginx-exporter: the origin offered none',
-  'nginx-access-log': 'the origin gave no JSON access log; the nginx and vm origins write one',
+  'nginx-access-log':
+    'the origin gave no JSON access log on this machine; the nginx origin writes one (and the container origin on a local engine), the vm origin does not',
   node: 'nothing scraped a node-exporter: the origin offered none',
 };
 
@@ -195,6 +199,13 @@ export function windowRange(
   timeline: RunTimeline,
 ): { fromMs: number; toMs: number } | { empty: string } {
   if (threshold.window.kind === 'whole') return { fromMs: timeline.startMs, toMs: timeline.endMs };
+  return steadyWindowRange(timeline);
+}
+
+/** The steady window of a timeline (ramp end + warm-up → end), or the reason it is empty. */
+export function steadyWindowRange(
+  timeline: RunTimeline,
+): { fromMs: number; toMs: number } | { empty: string } {
   const steadyStartMs = timeline.steadyStartMs ?? timeline.rampEndMs ?? timeline.startMs;
   if (steadyStartMs >= timeline.endMs)
     return {

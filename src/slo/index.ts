@@ -4,5 +4,6 @@
  */
 export * from './errors.js';
 export * from './evaluate.js';
+export * from './generator-health.js';
 export * from './live.js';
 export * from './parse.js';

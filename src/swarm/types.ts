@@ -85,7 +85,13 @@ export interface SwarmEventMap {
    * latenessSeconds = released − planned (0 when on time).
    */
   released: [
-    { clientId: number; plannedAtMs: number; arrivedAtMs: number; releasedAtMs: number; latenessSeconds: number },
+    {
+      clientId: number;
+      plannedAtMs: number;
+      arrivedAtMs: number;
+      releasedAtMs: number;
+      latenessSeconds: number;
+    },
   ];
 }
 
@@ -144,6 +150,26 @@ export interface SwarmSnapshot {
    * distributions come from them alone; every viewer counts requests, statuses and bytes.
    */
   timedViewers?: number;
+  /** The start gate's work (swarm.startGate), when it was on. */
+  startGate?: StartGateSummary;
+}
+
+/** What the start gate did: the prepare phase before the run, and how late each viewer was let through. */
+export interface StartGateSummary {
+  /** The prepare phase: first spawn → the run's start (epoch ms). */
+  prepareStartedAtMs: number;
+  prepareEndedAtMs: number;
+  /** Viewers waiting at the gate when the run started, of `gatedViewers`. */
+  heldAtStart: number;
+  gatedViewers: number;
+  /** Viewers that reached the gate per second during the prepare phase. */
+  arrivalRatePerSecond: number;
+  /** Why the prepare phase ended: every viewer waited, the held bound, or maxPrepare. */
+  prepareEnd: 'all-waiting' | 'held-bound' | 'max-prepare';
+  /** Planned start → released, seconds, over every release. */
+  releaseLatenessSeconds: DistributionSummary;
+  /** Releases later than 20 ms. */
+  lateReleases: number;
 }
 
 export interface SwarmOptions {

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { HlsSwarmError } from './errors.js';
 import { locate } from './requirements.mjs';
 
 /** A program we need is not installed. The message names it and the command that installs it. */
-export class MissingBinaryError extends Error {
+export class MissingBinaryError extends HlsSwarmError {
   override readonly name = 'MissingBinaryError';
+  readonly code = 'HLS_SWARM_MISSING_BINARY';
   constructor(
     readonly binary: string,
     readonly debianPackage: string,

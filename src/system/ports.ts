@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { HlsSwarmError } from './errors.js';
 
 /** A port we need is taken. The message names the port and, when `ss` shows it, the holder. */
-export class PortInUseError extends Error {
+export class PortInUseError extends HlsSwarmError {
   override readonly name = 'PortInUseError';
+  readonly code = 'HLS_SWARM_PORT_IN_USE';
   constructor(
     readonly port: number,
     readonly host: string,

@@ -71,8 +71,13 @@ describe('hlsSwarm() config hook', () => {
     const config = applyConfigHook({ root: '/repo', test: {} });
     const onConsoleLog = testOf(config).onConsoleLog as (log: string, type: string) => boolean | undefined;
     const reporter = (testOf(config).reporters as unknown[]).at(-1) as HlsSwarmReporter;
-    reporter.onInit({ logger: { log: () => {} } } as never);
+    // onInit also takes SIGINT/SIGTERM over until Vitest closes: close it at the end.
+    const sigtermListeners = process.listenerCount('SIGTERM');
+    const onClose: Array<() => void> = [];
+    reporter.onInit({ logger: { log: () => {} }, onClose: (fn: () => void) => onClose.push(fn) } as never);
     expect(onConsoleLog('[hls-swarm] smoke 5s/20s ...', 'stdout')).toBe(false);
     expect(onConsoleLog('something else', 'stdout')).toBeUndefined();
+    for (const close of onClose) close();
+    expect(process.listenerCount('SIGTERM')).toBe(sigtermListeners);
   });
 });

@@ -8,6 +8,12 @@ import type { Verdict } from '../report/index.js';
 /** Lines the worker logs with this prefix are printed plainly by the reporter (progress, phases). */
 export const PROGRESS_PREFIX = '[hls-swarm] ';
 
+/**
+ * Reason the main process gives `vitest.cancelCurrentRun` on SIGINT/SIGTERM, followed by the
+ * signal's name; the worker side names the signal in the report's reason.
+ */
+export const SIGNAL_CANCEL_PREFIX = 'hls-swarm:signal:';
+
 /** Options the plugin provides to the workers (`inject('hlsSwarm')`). */
 export interface HlsSwarmProvided {
   /** Absolute folder of reports/<file-stem>/<test-slug>.json. */

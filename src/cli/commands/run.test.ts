@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FleetStats, type SwarmSnapshot } from '../../swarm/index.js';
+import {
+  buildClientCommand,
+  capabilitiesFromProbe,
+  FleetStats,
+  type SwarmSnapshot,
+} from '../../swarm/index.js';
+import { REDACTED } from '../../system/index.js';
 import { UsageError } from '../errors.js';
 import { formatSwarmSummary, parseMetricsAddress, parseRunArgs } from './run.js';
 
@@ -35,6 +42,7 @@ describe('hls-swarm run arguments', () => {
       '3',
       '--timed-viewers',
       '0',
+      '--no-start-gate',
     ]);
     expect(args.url).toBe('http://127.0.0.1:17080/stream.m3u8');
     expect(args.spec).toMatchObject({
@@ -51,8 +59,10 @@ describe('hls-swarm run arguments', () => {
       metricsPort: 0,
       restart: { onStall: true, maxRestarts: 3, enabled: true },
       timedViewers: 0,
+      startGate: { enabled: false },
     });
     expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.timedViewers).toBe(50);
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.startGate.enabled).toBe(true);
     expect(parseRunArgs(['http://127.0.0.1/x.m3u8', '--timed-viewers', 'all']).spec.timedViewers).toBe('all');
     expect(args.printCommands).toBe(true);
     expect(args.checkOnly).toBe(false);
@@ -82,6 +92,47 @@ describe('hls-swarm run arguments', () => {
     expect(parseMetricsAddress('17091')).toEqual({ host: '127.0.0.1', port: 17091 });
     expect(parseMetricsAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(parseMetricsAddress('[::1]:0')).toEqual({ host: '::1', port: 0 });
+  });
+});
+
+describe('hls-swarm run --print-cmd', () => {
+  const recorded = (name: string) =>
+    readFileSync(new URL(`../../../fixtures/ffmpeg/${name}`, import.meta.url), 'utf8');
+  const ffmpeg51 = capabilitiesFromProbe('/usr/bin/ffmpeg', {
+    version: recorded('ffmpeg-version.txt'),
+    hlsDemuxerHelp: recorded('ffmpeg-h-demuxer-hls.txt'),
+    httpProtocolHelp: recorded('ffmpeg-h-protocol-http.txt'),
+    datetimeProbe: recorded('ffmpeg-datetime-probe.txt'),
+  });
+
+  it('never prints a credential-looking header value, whatever the header is called', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2In0.c2ln';
+    const args = parseRunArgs([
+      'http://127.0.0.1:17080/stream.m3u8?sig=abc-signature',
+      '--header',
+      'X-Custom: Bearer abc',
+      '--header',
+      `X-Forwarded: ${jwt}`,
+      '--header',
+      'X-Trace: load-test',
+      '--print-cmd',
+    ]);
+    expect(args.printCommands).toBe(true);
+    // The line --print-cmd writes for each viewer is the command's `printable`.
+    const { printable, args: spawned } = buildClientCommand({
+      url: args.url,
+      clientId: 1,
+      spec: args.spec,
+      capabilities: ffmpeg51,
+      toolVersion: '0.1.0',
+    });
+    expect(spawned.join(' ')).toContain('X-Custom: Bearer abc');
+    expect(printable).not.toContain('abc');
+    expect(printable).not.toContain(jwt);
+    expect(printable).toContain(`X-Custom: ${REDACTED}`);
+    expect(printable).toContain(`X-Forwarded: ${REDACTED}`);
+    expect(printable).toContain('X-Trace: load-test');
+    expect(printable).toContain(`sig=${REDACTED}`);
   });
 });
 

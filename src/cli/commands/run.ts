@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   ConfigError,
+  parseDurationMs,
   parseWith,
   type ScenarioInput,
   type SwarmSpec,
@@ -14,17 +15,20 @@ import {
   assertLoopbackTarget,
   preflight,
   probeStreamUrl,
-  redactUrl,
   type SwarmSnapshot,
   startSwarm,
 } from '../../swarm/index.js';
-import { UsageError } from '../errors.js';
+import { redactText, redactUrl, SignalInterruption } from '../../system/index.js';
+import { isUserFacingError, UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
 Runs ffmpeg viewers against an HLS stream URL (master or media playlist) and prints a summary.
 Exit code: 0 the run completed, 1 it failed (ffmpeg missing, URL unreachable, no segment
-ever downloaded, interrupted), 2 a usage error.
+ever downloaded), 2 a usage error, 3 (with --report) inconclusive: the load generator itself
+was saturated, so its latencies are not the origin's, 130/143 stopped by SIGINT/SIGTERM (the
+viewers are stopped, the summary printed and the --report written, verdict "interrupted"; a
+second signal exits at once).
 
   --clients N          viewers to run (default 10)
   --ramp-rate R        viewers started per second (default 10)
@@ -40,6 +44,7 @@ ever downloaded, interrupted), 2 a usage error.
   --max-restarts N     per viewer (default unlimited)
   --timed-viewers N    viewers whose log is read as it arrives, for request timings (default 50;
                        'all'); the others are read every second: exact counts, statuses and bytes
+  --no-start-gate      spawn each viewer at its planned start instead of ahead of it at the start gate
   --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
   --print-cmd          print each spawned ffmpeg command (secrets redacted)
   --check              run the preflight checks only (ffmpeg, limits, URL) and exit
@@ -55,6 +60,7 @@ const OPTIONS = {
   variant: { type: 'string' },
   header: { type: 'string', multiple: true },
   'no-cache': { type: 'boolean' },
+  'no-start-gate': { type: 'boolean' },
   resolve: { type: 'string' },
   timeout: { type: 'string' },
   'no-reconnect': { type: 'boolean' },
@@ -157,6 +163,7 @@ export function parseRunArgs(argv: string[]): RunCommandArgs {
   }
   input.headers = headers;
   if (values['no-cache']) input.noCache = true;
+  if (values['no-start-gate']) input.startGate = { enabled: false };
   if (values.resolve !== undefined) input.resolve = values.resolve;
   if (values['no-reconnect']) input.reconnect = false;
   const restart: NonNullable<SwarmSpecInput['restart']> = {};
@@ -236,6 +243,14 @@ export function formatSwarmSummary(snapshot: SwarmSnapshot, url: string, elapsed
   const viewers = snapshot.clientsStarted - snapshot.restarts;
   if (snapshot.timedViewers !== undefined && snapshot.timedViewers < viewers)
     rows.push(['timings from', `${snapshot.timedViewers} timed viewers (--timed-viewers); counts from all`]);
+  const gate = snapshot.startGate;
+  if (gate) {
+    const late = gate.releaseLatenessSeconds;
+    rows.push([
+      'start gate',
+      `${gate.heldAtStart}/${gate.gatedViewers} waiting at t=0, prepared in ${ms((gate.prepareEndedAtMs - gate.prepareStartedAtMs) / 1000)}; release lateness p95 ${ms(late.p95)} max ${ms(late.max)}, ${gate.lateReleases} late`,
+    ]);
+  }
   dist('segment ttfb', snapshot.segmentTtfbSeconds);
   dist('segment duration', snapshot.segmentDurationSeconds);
   dist('manifest duration', snapshot.manifestDurationSeconds);
@@ -273,7 +288,8 @@ export function runFailure(snapshot: SwarmSnapshot): string | undefined {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
-  const out = (line: string) => process.stderr.write(`${line}\n`);
+  // Every log line goes through the shared redaction (URLs, header values) before it is shown.
+  const out = (line: string) => process.stderr.write(`${redactText(line)}\n`);
   assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
 
   if (args.checkOnly) {
@@ -290,19 +306,26 @@ export async function run(argv: string[]): Promise<number> {
     return probe.isPlaylist ? 0 : 1;
   }
 
+  // SIGINT/SIGTERM (to this process alone or its group): stop the viewers, print the summary,
+  // write the report, exit 130/143. The viewers' stop is bounded by stopGrace; a second
+  // signal, or 20 s more, exits at once.
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    out(`\nhls-swarm run: ${signal}: stopping the viewers…`);
-    controller.abort(new Error(`received ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interruption = new SignalInterruption({
+    prefix: '\nhls-swarm run: ',
+    graceMs: parseDurationMs(args.spec.stopGrace, 'swarm.stopGrace') + 20_000,
+    log: out,
+    onInterrupt: (signal) => {
+      controller.abort(new Error(`received ${signal}`));
+      return true;
+    },
+  }).install();
   try {
-    if (args.reportFile) return await runWithReport(args, controller.signal, out);
-    return await runDirect(args, controller.signal, out);
+    const code = args.reportFile
+      ? await runWithReport(args, controller.signal, out)
+      : await runDirect(args, controller.signal, out);
+    return interruption.exitCode ?? code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.uninstall();
   }
 }
 
@@ -376,12 +399,7 @@ async function runWithReport(
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
-  if (
-    result.error &&
-    ['SwarmStartError', 'OriginStartError', 'PortInUseError', 'MissingBinaryError', 'CapacityError'].includes(
-      result.error.name,
-    )
-  ) {
+  if (isUserFacingError(result.error)) {
     out(`hls-swarm run: ${result.error.message}`);
   }
   const swarm = result.report.swarm as { requests?: SwarmSnapshot['requests'] } | null | undefined;
@@ -389,5 +407,7 @@ async function runWithReport(
     out('hls-swarm run: FAILED: no segment was downloaded.');
     return 1;
   }
+  // 3: the load generator was saturated (generator.onSaturation 'inconclusive'); 0/1/2 are taken.
+  if (result.verdict === 'inconclusive') return 3;
   return result.verdict === 'pass' ? 0 : 1;
 }

@@ -2,7 +2,14 @@
  * Readiness (composable wait strategies) and liveness (the processes an origin owns),
  * shared by every origin driver.
  */
-export { OriginProcesses, type OriginWorkspace, urlHost } from './processes.js';
+export { describeExit, type ProcessExit } from './exit.js';
+export {
+  OriginProcesses,
+  type OriginWorkspace,
+  type ShownLog,
+  type StartOriginProcessOptions,
+  urlHost,
+} from './processes.js';
 export {
   type CheckContext,
   type CheckResult,

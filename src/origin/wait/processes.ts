@@ -9,6 +9,7 @@ import {
   spawnOwned,
 } from '../../system/index.js';
 import type { OriginProcessStatus, OriginStatus } from '../types.js';
+import { describeExit } from './exit.js';
 import type { WatchedProcess } from './wait-for-all.js';
 
 /*
@@ -16,15 +17,35 @@ import type { WatchedProcess } from './wait-for-all.js';
  * each process's output goes to its own bounded log, an unexpected exit is recorded as a
  * problem for status(), and stop() ends them all (SIGTERM → grace → SIGKILL per process
  * group) and removes the temporary folder — which the watchdog also removes if we are
- * SIGKILLed. Shared by the native drivers; the VM driver can use it for QEMU as well.
+ * SIGKILLed. Shared by the native drivers and the VM driver (QEMU or the Nix runner).
  */
 
 interface Entry {
   name: string;
   process: OwnedProcess;
   log: BoundedLogFile;
+  /** Where its stdout+stderr go. */
   logFile: string;
+  /** The log status(), problems and waits point at (the process's own, or e.g. the VM console). */
+  shownLog: ShownLog;
   exitedAtMs?: number;
+}
+
+/** A log as a user is pointed at it: `(console: /tmp/…/console.log)`. */
+export interface ShownLog {
+  label: string;
+  file: string;
+}
+
+export interface StartOriginProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where stdout+stderr go. Default `<logDir>/<name>.log`. */
+  logFile?: string;
+  /** The log to point users at. Default `{ label: 'log', file: logFile }`. */
+  shownLog?: ShownLog;
+  /** Write `# <time> <file> <args>` as the log's first line. */
+  logCommand?: boolean;
 }
 
 export interface OriginWorkspace {
@@ -36,7 +57,7 @@ export interface OriginWorkspace {
 
 export class OriginProcesses {
   private readonly entries: Entry[] = [];
-  private readonly problems: string[] = [];
+  private readonly problems: Array<{ entry: Entry; text: string }> = [];
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private readonly graceMs: number;
@@ -44,14 +65,15 @@ export class OriginProcesses {
 
   /**
    * Creates `<tmp>/hls-swarm-<kind>-XXXX`, registered with the watchdog. It is made
-   * world-readable (0755) because nginx started as root serves it from `nobody` workers.
+   * world-readable (0755) because nginx started as root serves it from `nobody` workers;
+   * `private: true` keeps it 0700 (the VM's QMP socket lives there).
    */
   constructor(
     readonly kind: string,
-    options: { logDir?: string; graceMs?: number } = {},
+    options: { logDir?: string; graceMs?: number; private?: boolean } = {},
   ) {
     const dir = mkdtempSync(join(tmpdir(), `hls-swarm-${kind}-`));
-    chmodSync(dir, 0o755);
+    if (!options.private) chmodSync(dir, 0o755);
     ownDirectory(dir);
     const logDir = options.logDir ?? join(dir, 'logs');
     mkdirSync(logDir, { recursive: true });
@@ -67,15 +89,16 @@ export class OriginProcesses {
     return path;
   }
 
-  /** Starts `file args` owned by us, with stdout+stderr to `<logDir>/<name>.log`. */
+  /** Starts `file args` owned by us, with stdout+stderr to `<logDir>/<name>.log` (or `logFile`). */
   start(
     name: string,
     file: string,
     args: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+    options: StartOriginProcessOptions = {},
   ): OwnedProcess {
-    const logFile = join(this.workspace.logDir, `${name}.log`);
+    const logFile = options.logFile ?? join(this.workspace.logDir, `${name}.log`);
     const log = new BoundedLogFile(logFile);
+    if (options.logCommand) log.write(`# ${new Date().toISOString()} ${file} ${args.join(' ')}\n`);
     const owned = spawnOwned(file, args, {
       env: options.env ?? process.env,
       extendEnv: false,
@@ -89,18 +112,17 @@ export class OriginProcesses {
     });
     owned.subprocess.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
     owned.subprocess.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
-    const entry: Entry = { name, process: owned, log, logFile };
+    const shownLog = options.shownLog ?? { label: 'log', file: logFile };
+    const entry: Entry = { name, process: owned, log, logFile, shownLog };
     this.entries.push(entry);
     void owned.exited.then((exit) => {
       entry.exitedAtMs = Date.now();
-      if (!this.stopping) {
-        const how =
-          exit.signal !== undefined
-            ? `was killed by ${exit.signal}`
-            : exit.exitCode === undefined
-              ? `could not be started (${file})`
-              : `exited with code ${exit.exitCode}`;
-        this.problems.push(`${name} ${how} at ${new Date(entry.exitedAtMs).toISOString()} (log: ${logFile})`);
+      if (!this.stopping && this.entries.includes(entry)) {
+        const at = new Date(entry.exitedAtMs).toISOString();
+        this.problems.push({
+          entry,
+          text: `${name} ${describeExit(exit, file)} at ${at} (${shownLog.label}: ${shownLog.file})`,
+        });
       }
       // Let the last output land before closing the log.
       setTimeout(() => log.close(), 200).unref();
@@ -108,7 +130,21 @@ export class OriginProcesses {
     return owned;
   }
 
-  /** Log files by process name. */
+  /**
+   * Stops a process that was replaced on purpose (the VM's KVM probe): it leaves status(), and
+   * its exit, before or after, is no problem.
+   */
+  async retire(owned: OwnedProcess, graceMs: number): Promise<void> {
+    const entry = this.entries.find((candidate) => candidate.process === owned);
+    if (!entry) return;
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    for (let i = this.problems.length - 1; i >= 0; i--)
+      if (this.problems[i]?.entry === entry) this.problems.splice(i, 1);
+    await owned.stop(graceMs);
+    entry.log.close();
+  }
+
+  /** Log files (of each process's own output) by process name. */
   get logs(): Record<string, string> {
     return Object.fromEntries(this.entries.map((entry) => [entry.name, entry.logFile]));
   }
@@ -118,7 +154,7 @@ export class OriginProcesses {
     return this.entries.map((entry) => ({
       name: entry.name,
       process: entry.process,
-      logFile: entry.logFile,
+      logFile: entry.shownLog.file,
     }));
   }
 
@@ -132,10 +168,14 @@ export class OriginProcesses {
         ...(exit?.exitCode !== undefined ? { exitCode: exit.exitCode } : {}),
         ...(exit?.signal !== undefined ? { signal: exit.signal } : {}),
         ...(entry.exitedAtMs !== undefined ? { exitedAtMs: entry.exitedAtMs } : {}),
-        logFile: entry.logFile,
+        logFile: entry.shownLog.file,
       };
     });
-    return { healthy: this.problems.length === 0, processes, problems: [...this.problems] };
+    return {
+      healthy: this.problems.length === 0,
+      processes,
+      problems: this.problems.map((problem) => problem.text),
+    };
   }
 
   /** PIDs of every process started (for tests that check nothing is left). */
@@ -143,10 +183,15 @@ export class OriginProcesses {
     return this.entries.map((entry) => entry.process.pid).filter((pid) => pid > 0);
   }
 
-  /** Stops every process (in reverse start order, concurrently) and removes the workspace. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Stops every process (in reverse start order, concurrently) and removes the workspace.
+   * Idempotent. `beforeKill` asks politely first (the VM's power button); exits from then on
+   * are not problems.
+   */
+  stop(beforeKill?: () => Promise<void>): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      await beforeKill?.();
       await Promise.all([...this.entries].reverse().map((entry) => entry.process.stop(this.graceMs)));
       for (const entry of this.entries) entry.log.close();
       rmSync(this.workspace.dir, { recursive: true, force: true });

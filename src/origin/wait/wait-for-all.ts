@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { tailFile } from '../../system/index.js';
 import { OriginStartError } from '../errors.js';
+import { describeExit, type ProcessExit } from './exit.js';
 import type { CheckResult, WaitStrategy } from './strategies.js';
 
 /** A process whose death while waiting fails the wait at once (instead of at the timeout). */
 export interface WatchedProcess {
   name: string;
-  process: { readonly running: boolean; readonly exit?: { exitCode?: number; signal?: string } | undefined };
+  process: { readonly running: boolean; readonly exit?: ProcessExit | undefined };
   logFile?: string;
 }
 
@@ -25,13 +26,6 @@ export interface WaitForAllOptions {
   watch?: WatchedProcess[];
   /** Lines of each log to show on failure. Default 20. */
   tailLines?: number;
-}
-
-function exitText(exit: { exitCode?: number; signal?: string } | undefined): string {
-  if (!exit) return 'exited';
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  if (exit.exitCode === undefined) return 'could not be started';
-  return `exited with code ${exit.exitCode}`;
 }
 
 async function logSections(entries: Array<{ logFile?: string }>, lines: number): Promise<string> {
@@ -111,7 +105,7 @@ export async function waitForAll(strategies: WaitStrategy[], options: WaitForAll
   if (deadProcess) {
     const logs = await logSections([deadProcess], tailLines);
     throw new OriginStartError(
-      `${options.kind ? `${options.kind} origin: ` : ''}${deadProcess.name} ${exitText(deadProcess.process.exit)} before the origin was ready.\n${logs}`,
+      `${options.kind ? `${options.kind} origin: ` : ''}${deadProcess.name} ${describeExit(deadProcess.process.exit)} before the origin was ready.\n${logs}`,
       { kind: options.kind, part: deadProcess.name, logFile: deadProcess.logFile },
     );
   }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { alive } from '../../system/test/processes.js';
 import { readCalibration } from './cache.js';
 import { calibrate } from './calibrate.js';
-import { parseProcStat, processTree } from './proc.js';
+import { parseProcessStat, processTree } from './proc.js';
 
 /*
  * A short real calibration: python origin (tiny profile, free port) booted by the calibration,
@@ -19,7 +19,7 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 function commOf(pid: number): string | undefined {
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).comm;
+    return parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).comm;
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import type { OriginSpec, SwarmSpec } from '../../config/index.js';
+import { HlsSwarmError } from '../../system/index.js';
 import { buildRampPlan, rampInputFromSpec } from '../runtime/ramp.js';
 import {
   type CalibrationEntry,
@@ -44,8 +45,9 @@ export interface CapacityCheck {
  * A user-facing refusal to start (generator.capacityCheck: 'error'): the scenario plans more
  * viewers than this host can drive.
  */
-export class CapacityError extends Error {
+export class CapacityError extends HlsSwarmError {
   override readonly name = 'CapacityError';
+  readonly code = 'HLS_SWARM_CAPACITY';
 }
 
 /** Which calibration applies to an origin, and the command that makes it. */

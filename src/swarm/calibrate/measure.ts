@@ -6,7 +6,7 @@ import {
   swarmSchema,
 } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
-import { redactUrl } from '../command/index.js';
+import { redactUrl } from '../../system/index.js';
 import { SwarmStartError } from '../runtime/errors.js';
 import { type SwarmHandle, startSwarm } from '../runtime/swarm.js';
 import type { OriginCpu, ViewerCosts } from './estimate.js';

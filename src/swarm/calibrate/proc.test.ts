@@ -4,10 +4,10 @@ import {
   hostBusyShare,
   parseHostCpu,
   parseMeminfo,
-  parseProcStat,
+  parseProcessStat,
   parsePssBytes,
   parseRssBytes,
-  parseSchedstat,
+  parseSchedstatSeconds,
   processTree,
   readCpuSeconds,
   readMemory,
@@ -19,19 +19,19 @@ const fixture = (name: string) =>
 
 describe('/proc parsers on recorded files', () => {
   it('reads pid, name, parent and own CPU ticks (utime + stime) of a viewer', () => {
-    expect(parseProcStat(fixture('ffmpeg-viewer-0.stat'))).toEqual({
+    expect(parseProcessStat(fixture('ffmpeg-viewer-0.stat'))).toEqual({
       pid: 28883,
       comm: 'ffmpeg',
       state: 'S',
       ppid: 28306,
       cpuTicks: 14 + 13,
     });
-    expect(parseProcStat(fixture('ffmpeg-viewer-1.stat')).cpuTicks).toBe(14 + 12);
+    expect(parseProcessStat(fixture('ffmpeg-viewer-1.stat')).cpuTicks).toBe(14 + 12);
   });
 
   it("keeps a name holding ') (' whole and leaves the children's CPU out", () => {
     // cutime/cstime of this process are 18 and 31: they must not be counted.
-    expect(parseProcStat(fixture('odd-name.stat'))).toMatchObject({
+    expect(parseProcessStat(fixture('odd-name.stat'))).toMatchObject({
       comm: 'odd) (name 1',
       state: 'R',
       ppid: 28306,
@@ -50,10 +50,10 @@ describe('/proc parsers on recorded files', () => {
   });
 
   it('reads run and run-queue wait seconds from schedstat', () => {
-    const sched = parseSchedstat(fixture('ffmpeg-viewer-0.schedstat'));
+    const sched = parseSchedstatSeconds(fixture('ffmpeg-viewer-0.schedstat'));
     expect(sched.runSeconds).toBeCloseTo(0.28678924, 9);
     expect(sched.waitSeconds).toBeCloseTo(0.991758127, 9);
-    expect(() => parseSchedstat('')).toThrow(/schedstat/);
+    expect(() => parseSchedstatSeconds('')).toThrow(/schedstat/);
   });
 
   it('reads MemTotal and MemAvailable in bytes', () => {

@@ -21,7 +21,7 @@ export function clockTicks(): number {
   return clockTicksPerSecond;
 }
 
-export interface ProcStat {
+export interface ProcessStat {
   pid: number;
   /** The command name as the kernel keeps it (may hold spaces and parentheses). */
   comm: string;
@@ -32,7 +32,7 @@ export interface ProcStat {
 }
 
 /** Parses /proc/<pid>/stat. The comm field is read up to the LAST ')' since it may contain ') '. */
-export function parseProcStat(text: string): ProcStat {
+export function parseProcessStat(text: string): ProcessStat {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc/<pid>/stat line: ${text.slice(0, 80)}`);
@@ -86,7 +86,7 @@ export function parseMeminfo(text: string): HostMemory {
 }
 
 /** /proc/<pid>/schedstat: time on a CPU and time waiting on a run queue, in seconds. */
-export function parseSchedstat(text: string): { runSeconds: number; waitSeconds: number } {
+export function parseSchedstatSeconds(text: string): { runSeconds: number; waitSeconds: number } {
   const [run, wait] = text.trim().split(/\s+/).map(Number);
   if (!Number.isFinite(run) || !Number.isFinite(wait)) throw new Error(`not a schedstat line: ${text}`);
   return { runSeconds: (run as number) / 1e9, waitSeconds: (wait as number) / 1e9 };
@@ -110,14 +110,14 @@ function readOrUndefined(path: string): string | undefined {
 export function readCpuSeconds(pid: number): number | undefined {
   const text = readOrUndefined(`/proc/${pid}/stat`);
   if (text === undefined) return undefined;
-  const stat = parseProcStat(text);
+  const stat = parseProcessStat(text);
   if (stat.state === 'Z') return undefined;
   let runSeconds = 0;
   try {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const sched = readOrUndefined(`/proc/${pid}/task/${task}/schedstat`);
       if (sched === undefined) return stat.cpuTicks / clockTicks();
-      runSeconds += parseSchedstat(sched).runSeconds;
+      runSeconds += parseSchedstatSeconds(sched).runSeconds;
     }
   } catch {
     return stat.cpuTicks / clockTicks();
@@ -136,7 +136,7 @@ export function readMemory(pid: number): ProcMemory | undefined {
 
 export function readSchedstat(pid: number): { runSeconds: number; waitSeconds: number } | undefined {
   const text = readOrUndefined(`/proc/${pid}/schedstat`);
-  return text === undefined ? undefined : parseSchedstat(text);
+  return text === undefined ? undefined : parseSchedstatSeconds(text);
 }
 
 export function readHostMemory(): HostMemory {

@@ -1,55 +1,9 @@
 import { parseDurationMs, type SwarmSpec } from '../../config/index.js';
+import { redactHeaderBlock, redactText, redactUrl } from '../../system/index.js';
 import type { FfmpegCapabilities } from './capabilities.js';
 
 /** `-seg_max_retry` value where the installed ffmpeg has it: retry a failed segment this often. */
 export const SEG_MAX_RETRY = 3;
-
-export const REDACTED = '<redacted>';
-
-/** Header names whose values must never be printed or stored. */
-const SECRET_HEADER_RE =
-  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth.*)$|token|key|secret|passw|session|signature|credential/i;
-
-/** True when a header (or query parameter) with this name may carry a secret. */
-export function isSecretName(name: string): boolean {
-  return SECRET_HEADER_RE.test(name.trim());
-}
-
-/** A copy of `headers` with secret-looking values replaced by `<redacted>`. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const redacted: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) redacted[name] = isSecretName(name) ? REDACTED : value;
-  return redacted;
-}
-
-/** Redacts secret-looking values in a CRLF-joined `-headers` block ("K: V\r\nK2: V2\r\n"). */
-export function redactHeaderBlock(block: string): string {
-  return block.replace(/^([^:\r\n]+):[^\r\n]*/gm, (line, name: string) =>
-    isSecretName(name) ? `${name}: ${REDACTED}` : line,
-  );
-}
-
-/** Redacts secret-looking query parameters (token=, key=, signature=…) of a URL. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url;
-  }
-  let changed = false;
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (isSecretName(name)) {
-      parsed.searchParams.set(name, REDACTED);
-      changed = true;
-    }
-  }
-  if (parsed.password) {
-    parsed.password = 'redacted';
-    changed = true;
-  }
-  return changed ? parsed.toString() : url;
-}
 
 /** Quotes one argument for a POSIX shell; control characters (the CRLF of -headers) use $'…'. */
 export function shellQuote(arg: string): string {
@@ -153,13 +107,31 @@ export function buildClientCommand(input: ClientCommandInput): ClientCommand {
   return { file: capabilities.path, args, printable: printableCommand(capabilities.path, args) };
 }
 
-/** A shell line for `file args` with secrets redacted (header values, URL tokens). */
+/**
+ * A shell line for `file args` with secrets redacted by the shared rule (system's redact.ts):
+ * header names and values, URL tokens, and credential-looking text in any other argument.
+ */
 export function printableCommand(file: string, args: readonly string[]): string {
   const shown = args.map((arg, index) => {
     const option = args[index - 1];
     if (option === '-headers') return redactHeaderBlock(arg);
-    if (option === '-i' || /^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) return redactUrl(arg);
-    return arg;
+    if (option === '-i') return redactUrl(arg);
+    return redactText(arg);
   });
   return [file, ...shown].map(shellQuote).join(' ');
+}
+
+/** The same command reading `inputUrl` instead (the start gate's URL for this viewer). */
+export function withInputUrl(command: ClientCommand, inputUrl: string): ClientCommand {
+  const args = [...command.args];
+  const index = args.indexOf('-i');
+  if (index < 0 || index + 1 >= args.length) throw new Error('the viewer command has no -i input');
+  args[index + 1] = inputUrl;
+  return { file: command.file, args, printable: printableCommand(command.file, args) };
+}
+
+/** The URL a command reads (its `-i` argument). */
+export function inputUrlOf(command: Pick<ClientCommand, 'args'>): string {
+  const index = command.args.indexOf('-i');
+  return command.args[index + 1] ?? '';
 }

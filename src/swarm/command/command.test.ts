@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { swarmSchema } from '../../config/index.js';
+import { REDACTED, redactHeaders, redactUrl } from '../../system/index.js';
+import { LOG_POLL_INTERVAL_MS } from '../runtime/index.js';
 import {
   buildClientCommand,
   capabilitiesFromProbe,
@@ -10,8 +12,6 @@ import {
   type FfmpegCapabilities,
   parseFfmpegVersion,
   parseProbePrograms,
-  redactHeaders,
-  redactUrl,
   selectVariant,
   shellQuote,
 } from './index.js';
@@ -184,8 +184,8 @@ describe('buildClientCommand', () => {
     expect(command.printable).not.toContain('s3cr3t');
     expect(command.printable).not.toContain('session=xyz');
     expect(command.printable).not.toContain('abc123');
-    expect(command.printable).toContain('Authorization: <redacted>');
-    expect(command.printable).toContain('Cookie: <redacted>');
+    expect(command.printable).toContain(`Authorization: ${REDACTED}`);
+    expect(command.printable).toContain(`Cookie: ${REDACTED}`);
     expect(command.printable).toContain('X-Trace: load-test');
     expect(command.printable).toContain('quality=hd');
     expect(command.printable).toContain('hls-swarm/0.1.0/client-3');
@@ -227,6 +227,13 @@ describe('buildClientCommand', () => {
   });
 });
 
+describe('the timedViewers description', () => {
+  it('says how often untimed viewers are read, as the swarm does', () => {
+    expect(LOG_POLL_INTERVAL_MS).toBe(1000);
+    expect(swarmSchema.shape.timedViewers.description).toContain('the rest are read every second');
+  });
+});
+
 describe('redaction', () => {
   it('redacts secret-looking header values only', () => {
     expect(
@@ -242,13 +249,13 @@ describe('redaction', () => {
         'Cache-Control': 'no-cache',
       }),
     ).toEqual({
-      Authorization: '<redacted>',
-      'Proxy-Authorization': '<redacted>',
-      Cookie: '<redacted>',
-      'Set-Cookie': '<redacted>',
-      'X-Api-Key': '<redacted>',
-      'X-Auth-Token': '<redacted>',
-      'X-Client-Secret': '<redacted>',
+      Authorization: REDACTED,
+      'Proxy-Authorization': REDACTED,
+      Cookie: REDACTED,
+      'Set-Cookie': REDACTED,
+      'X-Api-Key': REDACTED,
+      'X-Auth-Token': REDACTED,
+      'X-Client-Secret': REDACTED,
       'Accept-Language': 'en',
       'Cache-Control': 'no-cache',
     });
@@ -256,7 +263,7 @@ describe('redaction', () => {
 
   it('redacts tokens in URLs (query and password)', () => {
     expect(redactUrl('http://u:pw@h/a.m3u8?token=1&x=2')).toBe(
-      'http://u:redacted@h/a.m3u8?token=%3Credacted%3E&x=2',
+      `http://u:${REDACTED}@h/a.m3u8?token=${REDACTED}&x=2`,
     );
     expect(redactUrl('http://h/a.m3u8?x=2')).toBe('http://h/a.m3u8?x=2');
   });

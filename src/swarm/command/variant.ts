@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { findBinary } from '../../system/index.js';
+import { findBinary, HlsSwarmError } from '../../system/index.js';
 
 export type Variant = 'all' | 'highest' | 'lowest' | 'first';
 export type VariantProbePolicy = 'fallback' | 'fail';
@@ -13,8 +13,9 @@ export interface VariantSelection {
 }
 
 /** A variant probe failed and the policy says to fail. */
-export class VariantProbeError extends Error {
+export class VariantProbeError extends HlsSwarmError {
   override readonly name = 'VariantProbeError';
+  readonly code = 'HLS_SWARM_VARIANT_PROBE';
   constructor(
     readonly url: string,
     reason: string,

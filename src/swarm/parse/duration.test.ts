@@ -44,6 +44,7 @@ const pairs = steady.map((record) => {
 describe('durationSeconds on a throttled link (tbf, recorded)', () => {
   it('counts the same requests as nginx, with its bytes but for the one the stop cut mid-body', () => {
     expect(parser.cutAtEnd).toBe(0);
+    expect(parser.swallowedErrors).toBe(0);
     expect(records).toHaveLength(access.length);
     const key = (path: string, status: number | undefined, bytes: number | undefined) =>
       `${path} ${status} ${bytes}`;

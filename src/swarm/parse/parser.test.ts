@@ -372,6 +372,14 @@ describe('ClientOutputParser robustness', () => {
         p.progressChunk('out_time_us=N/A\nspeed=N/A\nprogress=continue\n', 4);
       }),
     ).not.toThrow();
+    // …and not because an exception was swallowed: every line was handled.
+    const { parser } = parseWhole((p) => {
+      p.logChunk(garbage, 1);
+      p.logChunk(mixed, 2);
+      p.progressChunk(garbage, 3);
+    });
+    expect(parser.swallowedErrors).toBe(0);
+    expect(parser.lines).toBeGreaterThan(100);
   });
 
   it('reads the context ids newer ffmpeg prints instead of addresses ("[http #3]")', () => {

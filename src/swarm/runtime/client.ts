@@ -4,6 +4,7 @@ import {
   type OwnedProcess,
   PolledPipe,
   seededRandom,
+  setAutogroupNice,
   spawnOwned,
 } from '../../system/index.js';
 import type { ExitCategory, RequestRecord } from '../types.js';
@@ -36,6 +37,8 @@ export interface ClientRunInfo {
   pid: number;
   atMs: number;
   restart: boolean;
+  /** Spawned with the gated command: it waits at the start gate until released. */
+  held: boolean;
 }
 
 export interface ClientExitInfo {
@@ -57,6 +60,8 @@ export interface ClientHooks {
   onExited(info: ClientExitInfo): void;
   /** Called when the spawn itself failed (e.g. EAGAIN, EMFILE). */
   onSpawnError?(clientId: number, error: unknown): void;
+  /** Whether this run's autogroup nice could be set (only with autogroupNice). */
+  onPriority?(lowered: boolean): void;
 }
 
 export interface ClientOptions {
@@ -72,6 +77,13 @@ export interface ClientOptions {
   random?: () => number;
   /** A FIFO (see PolledPipe) for stderr, read by `pollLog()` instead of as it arrives. */
   logFifo?: string;
+  /**
+   * The command whose input is the start gate: used until the gate released this viewer once
+   * (a viewer that dies while held comes back to the gate); later runs go straight to the origin.
+   */
+  gatedCommand?: ClientCommandLine;
+  /** Autogroup nice of each run (see system/autogroup.ts); 0 or absent leaves it alone. */
+  autogroupNice?: number;
 }
 
 type ClientState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -92,6 +104,8 @@ export class SupervisedClient {
   private lastFailure: RequestRecord['error'] | undefined;
   private stopRequested = false;
   private exitedOnce: Promise<void> = Promise.resolve();
+  /** Whether the gate has let this viewer through (always, for a viewer without a gate). */
+  private releasedOnce: boolean;
   restarts = 0;
   runs = 0;
   readonly now: () => number;
@@ -102,6 +116,7 @@ export class SupervisedClient {
     private readonly hooks: ClientHooks,
   ) {
     this.clientId = options.clientId;
+    this.releasedOnce = options.gatedCommand === undefined;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? seededRandom(hashClientId(options.clientId, 0x52535452));
   }
@@ -115,6 +130,27 @@ export class SupervisedClient {
     return this.state === 'running' || this.state === 'backoff';
   }
 
+  /** Running and waiting at the start gate: not a viewer yet. */
+  get held(): boolean {
+    return this.state === 'running' && !this.releasedOnce;
+  }
+
+  /** Running and past the start gate: a viewer that counts as active. */
+  get playing(): boolean {
+    return this.state === 'running' && this.releasedOnce;
+  }
+
+  /** Whether the gate has let this viewer through once (always true without a gate). */
+  get passedGate(): boolean {
+    return this.releasedOnce;
+  }
+
+  /** The gate let this run through at `atMs`: start-up is measured from here. */
+  markReleased(atMs: number): void {
+    this.releasedOnce = true;
+    this.spawnedAtMs = atMs;
+  }
+
   get pid(): number | undefined {
     return this.process?.running ? this.process.pid : undefined;
   }
@@ -123,7 +159,7 @@ export class SupervisedClient {
     return this.droppedLinesDone + (this.parser?.droppedLines ?? 0);
   }
 
-  /** Spawn time of the current run (epoch ms). */
+  /** Spawn time of the current run, or its release by the start gate (epoch ms). */
   get runStartedAtMs(): number {
     return this.spawnedAtMs;
   }
@@ -161,7 +197,10 @@ export class SupervisedClient {
 
   private spawn(restart: boolean): void {
     this.restartTimer = undefined;
-    const { file, args } = this.options.command;
+    const { file, args } = this.releasedOnce
+      ? this.options.command
+      : (this.options.gatedCommand ?? this.options.command);
+    const held = !this.releasedOnce;
     const atMs = this.now();
     this.spawnedAtMs = atMs;
     this.lastFailure = undefined;
@@ -183,6 +222,10 @@ export class SupervisedClient {
       });
       // Only the child may hold the write end: EOF then means it is gone.
       logPipe?.closeWriteEnd();
+      if (this.options.autogroupNice) {
+        const lowered = setAutogroupNice(child.pid, this.options.autogroupNice);
+        this.hooks.onPriority?.(lowered);
+      }
     } catch (error) {
       this.hooks.onSpawnError?.(this.clientId, error);
       this.afterExit({ exitCode: undefined, signal: undefined }, true);
@@ -200,7 +243,7 @@ export class SupervisedClient {
     stderr?.on('error', () => {});
     progress?.on('error', () => {});
     const spawnFailed = child.pid <= 0;
-    if (!spawnFailed) this.hooks.onStarted({ clientId: this.clientId, pid: child.pid, atMs, restart });
+    if (!spawnFailed) this.hooks.onStarted({ clientId: this.clientId, pid: child.pid, atMs, restart, held });
     this.exitedOnce = child.exited.then((info) => {
       // Let stream 'data' events queued before the exit reach the parser first.
       return new Promise<void>((resolve) =>

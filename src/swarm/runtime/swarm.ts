@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDurationMs, resolvePort } from '../../config/index.js';
 import {
@@ -16,16 +16,27 @@ import {
   type ClientCommand,
   detectFfmpeg,
   type FfmpegCapabilities,
+  inputUrlOf,
   selectVariant,
+  withInputUrl,
 } from '../command/index.js';
+import {
+  defaultMaxHeldViewers,
+  firstStartsOf,
+  type GateRelease,
+  StartGate,
+  trickleIntervalMsFor,
+  ViewerPreparer,
+} from '../gateway/index.js';
 import { type MetricsServer, SwarmMetrics, startMetricsServer } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
 import { preflight } from '../preflight.js';
-import { FleetStats, PlaybackTracker } from '../stats/index.js';
+import { FleetStats, PlaybackTracker, summarize } from '../stats/index.js';
 import type {
   ExitCategory,
   PlaybackSample,
   RequestRecord,
+  StartGateSummary,
   SwarmEventMap,
   SwarmOptions,
   SwarmSnapshot,
@@ -84,6 +95,11 @@ export const LOG_POLL_INTERVAL_MS = 1000;
 export const STARTING_LOG_POLL_INTERVAL_MS = 100;
 /** Per-client log file size (with one rotation kept), when `logDir` is set. */
 const LOG_FILE_MAX_BYTES = 1024 * 1024;
+/** How often the prepare phase checks whether it may end, and says how far it got. */
+const PREPARE_CHECK_INTERVAL_MS = 100;
+const PREPARE_LOG_INTERVAL_MS = 2000;
+/** A release later than this counts as late. */
+export const LATE_RELEASE_SECONDS = 0.02;
 
 class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   readonly metricsUrl: string;
@@ -116,14 +132,94 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     private readonly metricsServer: MetricsServer,
     /** Folder of the untimed viewers' FIFOs (client-<id>), or undefined when every viewer is timed. */
     private readonly fifoDir: string | undefined,
+    /** Holds pre-started viewers until their planned start (swarm.startGate); undefined when off. */
+    private readonly gate: StartGate | undefined,
   ) {
     super();
     this.metricsUrl = metricsServer.url;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    this.scheduler = new RampScheduler(plan, (event) => this.onRampEvent(event));
+    this.scheduler = new RampScheduler(plan, (event, dueAtMs) => this.onRampEvent(event, dueAtMs));
     metrics.beforeScrape = () => this.refreshGauges();
+    this.gateUrlPrefix = gate ? `http://127.0.0.1:${gate.port}/` : undefined;
+  }
+
+  private readonly gateUrlPrefix: string | undefined;
+  private preparer: ViewerPreparer | undefined;
+  private readonly releaseLatenessSeconds: number[] = [];
+  private prepareSummary: Omit<StartGateSummary, 'releaseLatenessSeconds' | 'lateReleases'> | undefined;
+
+  /**
+   * The prepare phase (with the start gate): spawns viewers ahead of the plan and resolves once
+   * all of them wait at the gate (see gateway/prepare.ts), a bound is reached, or stop().
+   */
+  async prepare(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    const spec = this.options.spec.startGate;
+    const log = this.options.log ?? (() => {});
+    const preparer = new ViewerPreparer({
+      starts: firstStartsOf(this.plan.events),
+      maxStarting: spec.maxStarting ?? availableParallelism(),
+      maxHeld: spec.maxHeld ?? defaultMaxHeldViewers(),
+      spawn: (clientId) => this.startClientProcess(clientId, true),
+    });
+    this.preparer = preparer;
+    gate.on('arrived', ({ clientId }) => preparer.arrived(clientId));
+    gate.on('released', (release) => this.onReleased(release));
+    const maxPrepareMs = parseDurationMs(spec.maxPrepare, 'swarm.startGate.maxPrepare');
+    const startedAtMs = Date.now();
+    preparer.pump();
+    const end = await new Promise<StartGateSummary['prepareEnd'] | 'stopped'>((resolve) => {
+      let lastLogMs = startedAtMs;
+      const timer = setInterval(() => {
+        const now = Date.now();
+        let verdict: StartGateSummary['prepareEnd'] | 'stopped' | undefined;
+        if (this.stopping) verdict = 'stopped';
+        else if (preparer.allArrived) verdict = 'all-waiting';
+        else if (preparer.heldBoundReached && preparer.startingCount === 0) verdict = 'held-bound';
+        else if (now - startedAtMs >= maxPrepareMs) verdict = 'max-prepare';
+        if (verdict) {
+          clearInterval(timer);
+          resolve(verdict);
+        } else if (now - lastLogMs >= PREPARE_LOG_INTERVAL_MS) {
+          lastLogMs = now;
+          log(
+            `start gate: ${preparer.arrivedCount} of ${preparer.total} viewers ready (${preparer.arrivalRatePerSecond().toFixed(1)}/s)`,
+          );
+        }
+      }, PREPARE_CHECK_INTERVAL_MS);
+    });
+    if (end === 'stopped') return;
+    this.prepareSummary = {
+      prepareStartedAtMs: startedAtMs,
+      prepareEndedAtMs: Date.now(),
+      heldAtStart: preparer.heldCount,
+      gatedViewers: preparer.total,
+      arrivalRatePerSecond: preparer.arrivalRatePerSecond(),
+      prepareEnd: end,
+    };
+    log(
+      `start gate: the run starts with ${preparer.heldCount} of ${preparer.total} viewers waiting ` +
+        `(prepared in ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s at ${preparer.arrivalRatePerSecond().toFixed(1)}/s; ${end})`,
+    );
+  }
+
+  /** Whether stop() was called (e.g. aborted during the prepare phase). */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  private onReleased(release: GateRelease): void {
+    this.preparer?.released(release.clientId);
+    this.releaseLatenessSeconds.push(release.latenessSeconds);
+    const client = this.clients.get(release.clientId);
+    if (!client || this.stopping) return;
+    client.markReleased(release.releasedAtMs);
+    this.onViewerStarted(release.clientId, client.pid ?? 0, release.releasedAtMs, false);
+    this.emit('released', release);
+    this.checkRampComplete();
   }
 
   begin(): void {
@@ -139,6 +235,10 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       if (this.fifoDir) this.logPolling = setInterval(() => this.pollLogs(), STARTING_LOG_POLL_INTERVAL_MS);
       this.refresh();
     });
+  }
+
+  /** Stops the swarm when the caller's signal aborts, from the prepare phase on. */
+  watchSignal(): void {
     const signal = this.options.signal;
     if (signal) {
       if (signal.aborted) void this.stop();
@@ -210,22 +310,42 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     return pids;
   }
 
-  private onRampEvent(event: RampEvent): void {
+  private onRampEvent(event: RampEvent, dueAtMs: number): void {
     if (this.stopping) return;
-    if (event.action === 'start') this.startClient(event.clientId);
+    if (event.action === 'start') this.startClient(event.clientId, dueAtMs);
     else {
       // A stage scaled the fleet down: this viewer is gone for good (until a later stage).
+      this.preparer?.forget(event.clientId);
       const client = this.clients.get(event.clientId);
       if (client) void client.stop().then(() => this.fleet.forgetClient(event.clientId));
     }
   }
 
-  private startClient(clientId: number): void {
+  /** A viewer is due: let it through the gate (now, or when it arrives), or start it directly. */
+  private startClient(clientId: number, dueAtMs: number): void {
+    const gate = this.gate;
+    if (gate && this.preparer?.isGated(clientId) && !gate.isReleased(clientId)) {
+      gate.release(clientId, inputUrlOf(this.command(clientId)), dueAtMs);
+      // Stopped by a stage before its release and due again: back to the gate, released on arrival.
+      const client = this.clients.get(clientId);
+      if (client && !client.wanted) client.start();
+      return;
+    }
+    this.startClientProcess(clientId, false);
+    this.checkRampComplete();
+  }
+
+  /** Spawns viewer `clientId` (through the gate when `gated`). */
+  private startClientProcess(clientId: number, gated: boolean): void {
     let client = this.clients.get(clientId);
     if (!client) {
       const spec = this.options.spec;
       const command = this.command(clientId);
       this.options.printCommand?.(command.printable);
+      const gatedCommand =
+        gated && this.gate
+          ? withInputUrl(command, this.gate.urlFor(clientId, inputUrlOf(command)))
+          : undefined;
       client = new SupervisedClient(
         {
           clientId,
@@ -236,18 +356,19 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           stopGraceMs: parseDurationMs(spec.stopGrace, 'swarm.stopGrace'),
           env: this.options.env,
           ...(this.isTimed(clientId) ? {} : { logFifo: join(this.fifoDir as string, `client-${clientId}`) }),
+          ...(gatedCommand ? { gatedCommand } : {}),
+          autogroupNice: spec.viewerNice,
         },
         {
           createParser: (id) => this.createParser(id),
+          onPriority: (lowered) => this.notePriority(lowered),
+          // A viewer held at the gate starts when released (onReleased), not when spawned.
           onStarted: (info) => {
-            this.clientsStarted++;
-            if (info.restart) this.restarts++;
-            this.metrics.clientStarted(info.restart);
-            this.tracker(info.clientId).start(info.atMs);
-            this.firstSegmentPending.add(info.clientId);
-            this.emit('clientStarted', info);
+            if (!info.held) this.onViewerStarted(info.clientId, info.pid, info.atMs, info.restart);
           },
           onExited: (info) => {
+            if (!info.willRestart && !this.gate?.isReleased(info.clientId))
+              this.preparer?.forget(info.clientId);
             this.exitCategories[info.category] = (this.exitCategories[info.category] ?? 0) + 1;
             this.metrics.clientExited(info.category);
             this.firstSegmentPending.delete(info.clientId);
@@ -259,6 +380,32 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       this.clients.set(clientId, client);
     }
     client.start();
+  }
+
+  private priorityNoted = false;
+
+  /** Says once whether viewers run at a lower priority than the swarm (swarm.viewerNice). */
+  private notePriority(lowered: boolean): void {
+    if (this.priorityNoted) return;
+    this.priorityNoted = true;
+    const nice = this.options.spec.viewerNice;
+    this.options.log?.(
+      lowered
+        ? `viewers run at autogroup nice ${nice}: the swarm keeps the CPU it needs to start them on time`
+        : `viewers run at the swarm's priority (autogroup nice ${nice} needs root and sched_autogroup): under CPU contention releases can be late`,
+    );
+  }
+
+  private onViewerStarted(clientId: number, pid: number, atMs: number, restart: boolean): void {
+    this.clientsStarted++;
+    if (restart) this.restarts++;
+    this.metrics.clientStarted(restart);
+    this.tracker(clientId).start(atMs);
+    this.firstSegmentPending.add(clientId);
+    this.emit('clientStarted', { clientId, pid, atMs, restart });
+  }
+
+  private checkRampComplete(): void {
     // Counting is O(clients): only once enough distinct clients exist to possibly be at the peak.
     if (this.rampCompleteEmitted || this.clients.size < this.plan.peakClients) return;
     const wanted = this.countWanted();
@@ -315,6 +462,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private onOutput(clientId: number, event: ClientOutputEvent): void {
+    // The held request at the start gate is ours, not the origin's.
+    if (event.type === 'request' && this.gateUrlPrefix && event.record.url.startsWith(this.gateUrlPrefix))
+      return;
     this.fleet.recordEvent(event);
     switch (event.type) {
       case 'request':
@@ -384,7 +534,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   private countWanted(): number {
     let wanted = 0;
-    for (const client of this.clients.values()) if (client.wanted) wanted++;
+    for (const client of this.clients.values()) if (client.wanted && client.passedGate) wanted++;
     return wanted;
   }
 
@@ -392,7 +542,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private refresh(): void {
     const now = Date.now();
     for (const client of this.clients.values()) {
-      if (!client.running) continue;
+      if (!client.playing) continue;
       const sample = this.trackers.get(client.clientId)?.check(now);
       if (sample) this.onPlayback(sample);
     }
@@ -407,7 +557,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     let speedSum = 0;
     let speedCount = 0;
     for (const client of this.clients.values()) {
-      if (!client.running) continue;
+      if (!client.playing) continue;
       active++;
       const latest = this.trackers.get(client.clientId)?.lastSample;
       if (latest?.stalled) stalled++;
@@ -435,7 +585,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     let active = 0;
     let stalled = 0;
     for (const client of this.clients.values()) {
-      if (!client.running) continue;
+      if (!client.playing) continue;
       active++;
       if (this.trackers.get(client.clientId)?.lastSample?.stalled) stalled++;
     }
@@ -456,6 +606,15 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       startedAtMs: this.startedAtMs,
       stallRestarts: this.stallRestarts,
       timedViewers: this.timedViewerCount(),
+      ...(this.prepareSummary
+        ? {
+            startGate: {
+              ...this.prepareSummary,
+              releaseLatenessSeconds: summarize(this.releaseLatenessSeconds),
+              lateReleases: this.releaseLatenessSeconds.filter((s) => s > LATE_RELEASE_SECONDS).length,
+            },
+          }
+        : {}),
     };
   }
 
@@ -463,8 +622,10 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.scheduler.stop();
+        this.preparer?.stop();
         if (this.endTimer) clearTimeout(this.endTimer);
         await Promise.all([...this.clients.values()].map((client) => client.stop()));
+        await this.gate?.close();
         if (this.housekeeping) clearInterval(this.housekeeping);
         if (this.logPolling) clearInterval(this.logPolling);
         if (this.fifoDir) {
@@ -549,7 +710,14 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     port: spec.metricsPort ?? resolvePort('swarmMetrics'),
     host: options.metricsHost,
   });
+  let gate: StartGate | undefined;
   try {
+    if (spec.startGate.enabled) {
+      gate = await StartGate.start({
+        port: spec.startGate.port,
+        trickleIntervalMs: trickleIntervalMsFor(parseDurationMs(spec.timeout, 'swarm.timeout')),
+      });
+    }
     if (options.probeUrl !== false) {
       const headers = { ...spec.headers };
       await probeStreamUrl(options.url, {
@@ -561,10 +729,20 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
     if (variant.note) log(`variant: ${variant.note}`);
     const fifoDir = await createLogFifos(plan, spec.timedViewers, log);
-    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir);
+    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir, gate);
+    swarm.watchSignal();
+    await swarm.prepare();
+    if (swarm.stopped) {
+      // Aborted while preparing: every pre-started viewer is stopped before we say so.
+      await swarm.done;
+      throw (
+        options.signal?.reason ?? new SwarmStartError('the swarm was stopped while preparing its viewers')
+      );
+    }
     swarm.begin();
     return swarm;
   } catch (error) {
+    await gate?.close();
     await metricsServer.close();
     if (error instanceof Error && error.name === 'VariantProbeError')
       throw new SwarmStartError(error.message);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../system/index.js';
+import { nearestRankPercentile, seededRandom } from '../../system/index.js';
 import type { RequestRecord } from '../types.js';
-import { Distribution, FleetStats, PlaybackTracker, percentileOfSorted, summarize } from './index.js';
+import { Distribution, FleetStats, PlaybackTracker, summarize } from './index.js';
 
 /** Deterministic PRNG, so a failure can be replayed. */
 const random = seededRandom;
@@ -61,7 +61,7 @@ describe('FleetStats: merged distributions', () => {
     expect(summary.max).toBe(sorted[sorted.length - 1]);
     expect(summary.mean).toBeCloseTo(all.reduce((a, b) => a + b, 0) / all.length, 9);
     for (const p of PERCENTILES) {
-      const exact = percentileOfSorted(sorted, p);
+      const exact = nearestRankPercentile(sorted, p);
       const key = `p${p}` as const;
       expect(Math.abs(summary[key] - exact) / exact).toBeLessThan(0.002);
     }

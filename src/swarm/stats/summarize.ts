@@ -1,3 +1,4 @@
+import { nearestRankPercentile } from '../../system/index.js';
 import type { DistributionSummary } from '../types.js';
 
 export const EMPTY_SUMMARY: DistributionSummary = Object.freeze({
@@ -11,13 +12,6 @@ export const EMPTY_SUMMARY: DistributionSummary = Object.freeze({
   max: 0,
 });
 
-/** Nearest-rank percentile of ascending `sorted` (the same definition HDR histograms use). */
-export function percentileOfSorted(sorted: readonly number[], percentile: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil((percentile / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
-
 /** Exact summary of a small set of values (sorts a copy). Non-finite values are ignored. */
 export function summarize(values: readonly number[]): DistributionSummary {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -28,10 +22,10 @@ export function summarize(values: readonly number[]): DistributionSummary {
     count: sorted.length,
     min: sorted[0]!,
     mean: sum / sorted.length,
-    p50: percentileOfSorted(sorted, 50),
-    p90: percentileOfSorted(sorted, 90),
-    p95: percentileOfSorted(sorted, 95),
-    p99: percentileOfSorted(sorted, 99),
+    p50: nearestRankPercentile(sorted, 50),
+    p90: nearestRankPercentile(sorted, 90),
+    p95: nearestRankPercentile(sorted, 95),
+    p99: nearestRankPercentile(sorted, 99),
     max: sorted[sorted.length - 1]!,
   };
 }

@@ -2,6 +2,7 @@
 // alive (zombies count as gone), and are its ports free again?
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { isPortListening } from '../index.js';
 
 /** True while `pid` exists and is not a zombie. */
@@ -43,4 +44,35 @@ export async function listeningPorts(ports: number[]): Promise<number[]> {
   const busy: number[] = [];
   for (const port of ports) if (await isPortListening(port)) busy.push(port);
   return busy;
+}
+
+const WATCHED = /^(ffmpeg|nginx|python[\d.]*|prometheus-.*)$/;
+
+/**
+ * `name (pid)` of live ffmpeg/nginx/python/exporter processes whose environment carries
+ * HLS_SWARM_TEST_TAG=`tag` (every child of a run started with that variable inherits it).
+ */
+export async function taggedProcesses(tag: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
+      if (!environ.includes(`HLS_SWARM_TEST_TAG=${tag}`)) continue;
+      const comm = (await readFile(`/proc/${entry}/comm`, 'utf8')).trim();
+      if (!alive(Number(entry))) continue; // a zombie holds no resources and cannot be killed
+      if (WATCHED.test(comm)) found.push(`${comm} (${entry})`);
+    } catch {}
+  }
+  return found;
+}
+
+/** Tagged processes still there after a run ended, allowing 5 s for exits to land. */
+export async function taggedLeftovers(tag: string): Promise<string[]> {
+  let leftovers = await taggedProcesses(tag);
+  for (let attempt = 0; attempt < 10 && leftovers.length > 0; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    leftovers = await taggedProcesses(tag);
+  }
+  return leftovers;
 }

@@ -24,6 +24,11 @@ export interface HlsSwarmPluginOptions {
   hookTimeout?: number;
   /** Run scenario files in parallel; default false (a 2-core runner cannot hold two swarms). */
   fileParallelism?: boolean;
+  /**
+   * After SIGINT/SIGTERM to the vitest process, the longest wait in ms for the running
+   * scenarios to stop and write their `interrupted` reports before exiting; default 60 s.
+   */
+  interruptGrace?: number;
   /** Live progress lines; default true. */
   progress?: boolean;
   /**
@@ -116,7 +121,12 @@ export function hlsSwarm(options: HlsSwarmPluginOptions = {}): Vite.Plugin {
         ];
       }
 
-      const reporter = new HlsSwarmReporter({ reportDir: reportDirAbsolute, root, project: name });
+      const reporter = new HlsSwarmReporter({
+        reportDir: reportDirAbsolute,
+        root,
+        project: name,
+        ...(options.interruptGrace !== undefined ? { interruptGraceMs: options.interruptGrace } : {}),
+      });
       const reporters =
         test.reporters === undefined
           ? ['default']

@@ -12,11 +12,13 @@ import {
 } from '../../report/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
 import { hlsSwarmMeta, PROGRESS_PREFIX } from '../shared.js';
+import { DEFAULT_INTERRUPT_GRACE_MS, interruptRunsOnSignal } from './interrupt.js';
 
 /*
  * Main-process side of the plugin: prints the workers' progress lines plainly, prints each
  * scenario's summary from its report file (the report is the one results object), and writes
- * reports/summary.json at the end of the run.
+ * reports/summary.json at the end of the run. It also turns a SIGINT/SIGTERM sent to the
+ * vitest process alone into a cancelled run that still writes its reports (interrupt.ts).
  */
 
 let reporterActive = false;
@@ -31,12 +33,15 @@ export interface HlsSwarmReporterOptions {
   root: string;
   /** Only tests of this project get a summary.json entry. */
   project: string;
+  /** Longest wait for the interrupted scenarios' reports after SIGINT/SIGTERM; default 60 s. */
+  interruptGraceMs?: number;
 }
 
 export class HlsSwarmReporter implements Reporter {
   private vitest: Vitest | undefined;
   private readonly entries: RunSummaryEntry[] = [];
   private startedAt = new Date();
+  private interruption: ReturnType<typeof interruptRunsOnSignal> | undefined;
 
   constructor(private readonly options: HlsSwarmReporterOptions) {}
 
@@ -49,9 +54,14 @@ export class HlsSwarmReporter implements Reporter {
     this.vitest = vitest;
     this.startedAt = new Date();
     reporterActive = true;
+    this.interruption = interruptRunsOnSignal(vitest, {
+      graceMs: this.options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+      log: (line) => this.write(line),
+    });
   }
 
   onTestRunStart(): void {
+    this.interruption?.runStarted();
     this.entries.length = 0;
     this.startedAt = new Date();
   }
@@ -113,6 +123,14 @@ export class HlsSwarmReporter implements Reporter {
     _errors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
   ): Promise<void> {
+    try {
+      await this.writeSummary(reason);
+    } finally {
+      this.interruption?.runEnded();
+    }
+  }
+
+  private async writeSummary(reason: TestRunEndReason): Promise<void> {
     if (this.entries.length === 0) return;
     const path = join(this.options.reportDir, 'summary.json');
     await writeRunSummary(path, {

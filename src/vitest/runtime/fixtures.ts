@@ -19,8 +19,9 @@ import type { HlsSwarmProvided } from '../shared.js';
  *  - metrics (test scope): a MetricsSampler over the origin's exporters (and the first swarm).
  *  - swarm (test scope): `swarm.start(spec)` starts viewers against the origin; all are
  *    stopped when the test ends, timeout or not.
- * `loadTest` is created on first use: vitest's test.extend needs a running test file, and
- * this module is also loaded by vitest.config.ts (for the plugin) where there is none.
+ * `loadTest` is created on first use: vitest's test.extend needs a running test file, and a
+ * vitest.config.ts that still imports the plugin from `hls-swarm/vitest` (deprecated; the
+ * plugin is in `hls-swarm/vitest/config`) loads this module where there is none.
  */
 
 export interface SwarmStarter {

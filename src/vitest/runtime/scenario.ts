@@ -11,6 +11,8 @@ import {
   suggestedTimeoutMs,
   validateScenario,
 } from '../../runner/index.js';
+import { isUserFacingError } from '../../system/index.js';
+import { SIGNAL_CANCEL_PREFIX } from '../shared.js';
 import { loadTest, providedOptions } from './fixtures.js';
 
 /*
@@ -50,17 +52,19 @@ function fullTestName(task: TestContext['task']): string {
 
 /** Strips the stack of errors written for users (config, port, binary): the message says it all. */
 function forUser(error: Error): Error {
-  if (['ConfigError', 'ThresholdSyntaxError', 'ThresholdTypeError', 'SloConfigError'].includes(error.name)) {
+  if (isUserFacingError(error)) {
     error.stack = `${error.name}: ${error.message}`;
   }
   return error;
 }
 
 /*
- * Ctrl-C / SIGTERM: `vitest run` exits at once on SIGINT and the worker gets the signal too.
- * While a scenario runs, the worker holds the signal, interrupts the run (viewers and origin
- * stop, the report is written with verdict `interrupted`), then dies of the same signal.
- * A second signal kills it at once; the system watchdog still reaps every owned process.
+ * Ctrl-C / SIGTERM to the process group: the worker gets the signal too. While a scenario
+ * runs, the worker holds the signal and interrupts the run (viewers and origin stop, the
+ * report is written with verdict `interrupted`). If the main process is still there (the
+ * plugin's reporter cancels the run and waits: node/interrupt.ts), the test then ends as
+ * usual; if it is gone (Vitest without our reporter exits at once), the worker dies of the
+ * same signal. A second signal kills it at once; the system watchdog reaps every owned process.
  */
 const interruptions = new Set<AbortController>();
 const pendingRuns = new Set<Promise<unknown>>();
@@ -77,6 +81,10 @@ function onInterruptSignal(signal: NodeJS.Signals): void {
   for (const controller of interruptions) controller.abort(reason);
   void Promise.allSettled([...pendingRuns]).then(() => {
     uninstallSignalHandlers();
+    if (process.connected) {
+      signalled = false;
+      return;
+    }
     process.kill(process.pid, signal);
   });
 }
@@ -94,6 +102,14 @@ function uninstallSignalHandlers(): void {
   installed = false;
   process.off('SIGINT', onInterruptSignal);
   process.off('SIGTERM', onInterruptSignal);
+}
+
+/** A run cancelled by the main process on a signal says which signal; other reasons stay. */
+function interruptionReason(reason: unknown): unknown {
+  const cancel = (reason as { reason?: unknown } | undefined)?.reason;
+  if (typeof cancel === 'string' && cancel.startsWith(SIGNAL_CANCEL_PREFIX))
+    return new Error(`${cancel.slice(SIGNAL_CANCEL_PREFIX.length)} sent to the vitest process`);
+  return reason;
 }
 
 function defaultTimeoutMs(name: string, spec: ScenarioSpec, fallbackOrigin: OriginSpecInput): number {
@@ -123,8 +139,12 @@ async function runScenarioTest(
     origin: (spec.origin ?? fileOrigin?.spec) as OriginSpecInput,
   };
   const interruption = new AbortController();
+  // Vitest aborts the test's signal on a timeout, or when the run is cancelled.
+  const onTestAbort = () => interruption.abort(interruptionReason(signal.reason));
+  if (signal.aborted) onTestAbort();
+  else signal.addEventListener('abort', onTestAbort, { once: true });
   const runOptions: RunScenarioOptions = {
-    signal: AbortSignal.any([signal, interruption.signal]),
+    signal: interruption.signal,
     // The plugin's report folder, unless the scenario names its own (relative to the root).
     reportDir: spec.report?.dir ? resolve(provided.root, spec.report.dir) : provided.reportDir,
     testPath: { fileStem: fileStemOf(filePath), testSlug: slugify(testName) },
@@ -171,6 +191,8 @@ async function runScenarioTest(
 
   if (run.verdict === 'error') throw forUser(run.error ?? new Error(run.report.reason ?? 'the run failed'));
   if (run.verdict === 'interrupted') throw new Error(run.report.reason ?? 'the run was interrupted');
+  if (run.verdict === 'inconclusive')
+    throw new Error(`inconclusive: ${run.report.reason ?? 'the load generator was saturated'}`);
   for (const result of run.thresholds) {
     if (result.strict) expect.soft(result.ok, formatThresholdLine(result)).toBe(true);
   }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 import { startVitest } from 'vitest/node';
+import { taggedLeftovers, taggedProcesses } from '../../system/test/processes.js';
+import { startTaggedRun, type TaggedRun } from '../../system/test/tagged-run.js';
 
 /*
  * Runs fixture scenario files through Vitest's Node API with the fixture config (nothing
@@ -26,24 +28,6 @@ export interface FixtureRun {
   leftovers: string[];
   /** Such processes seen while the run was going (proves the tag reaches them). */
   taggedSeen: number;
-}
-
-const WATCHED = /^(ffmpeg|nginx|python[\d.]*|prometheus-.*)$/;
-
-async function taggedProcesses(tag: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
-      if (!environ.includes(`HLS_SWARM_TEST_TAG=${tag}`)) continue;
-      const comm = (await readFile(`/proc/${entry}/comm`, 'utf8')).trim();
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (/\) Z /.test(stat)) continue; // a zombie holds no resources and cannot be killed
-      if (WATCHED.test(comm)) found.push(`${comm} (${entry})`);
-    } catch {}
-  }
-  return found;
 }
 
 export async function runFixtures(files: string[]): Promise<FixtureRun> {
@@ -110,12 +94,32 @@ export async function runFixtures(files: string[]): Promise<FixtureRun> {
     else process.env.HLS_SWARM_TEST_TAG = previous.tag;
   }
   // Owned processes are stopped before the run returns; allow a moment for exits to land.
-  let leftovers = await taggedProcesses(tag);
-  for (let attempt = 0; attempt < 10 && leftovers.length > 0; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    leftovers = await taggedProcesses(tag);
-  }
+  const leftovers = await taggedLeftovers(tag);
   return { exitCode, output, reportDir, tests, leftovers, taggedSeen };
+}
+
+/**
+ * The same run as `vitest run --project load <files>` in a process of its own (its own process
+ * group), for what only a real process shows: signals sent to it, its exit code.
+ */
+export async function startFixturesProcess(files: string[]): Promise<TaggedRun & { reportDir: string }> {
+  const reportDir = await mkdtemp(join(tmpdir(), 'hls-swarm-fixture-reports-'));
+  onTestFinished(() => rm(reportDir, { recursive: true, force: true }));
+  const vitestCli = join(ROOT, 'node_modules/vitest/vitest.mjs');
+  const run = startTaggedRun(
+    process.execPath,
+    [
+      vitestCli,
+      'run',
+      '--config',
+      join(FIXTURES, 'vitest.config.ts'),
+      '--project',
+      'load',
+      ...files.map((file) => join(FIXTURES, file)),
+    ],
+    { cwd: ROOT, env: { HLS_SWARM_FIXTURE_REPORTS: reportDir } },
+  );
+  return Object.assign(run, { reportDir });
 }
 
 export async function readJson<T = Record<string, unknown>>(path: string): Promise<T> {

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { type SwarmSpec, swarmSchema } from '../../src/config/index.js';
+
+export const USAGE = `The swarm engine's benchmark (not a test): real nginx + live generator on loopback, real ffmpeg viewers.
+
+  node --import tsx bench/swarm.ts [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
+       [--parts overhead,accuracy,scale,ramp] [--profile default] [--ramp-rate 50] [--scale-ramp-rate 25]
+       [--timed-viewers 50|all] [--log-level trace] [--out reports/bench-swarm.json]
+
+Prints one markdown table (for BENCHMARKS.md) and writes the raw numbers as JSON to --out.
+`;
+
+export type BenchPart = 'overhead' | 'accuracy' | 'scale' | 'ramp';
+
+export interface BenchOptions {
+  /** Viewers of the overhead/accuracy phase (and of each bare fleet). */
+  clients: number;
+  /** Steady window of the overhead/accuracy phase. */
+  windowSeconds: number;
+  scaleClients: number;
+  scaleSeconds: number;
+  rampRate: number;
+  scaleRampRate: number;
+  logLevel: SwarmSpec['logLevel'];
+  timedViewers: number | 'all';
+  parts: Set<string>;
+  profile: string;
+  out: string;
+}
+
+/** The command line, or undefined after printing the usage for --help. */
+export function parseBenchOptions(argv: string[] = process.argv.slice(2)): BenchOptions | undefined {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    // An unknown or malformed flag: say which, show the usage, exit 2 (no stack trace).
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const values = parsed.values;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return undefined;
+  }
+  return {
+    clients: Number(values.clients),
+    windowSeconds: Number(values.seconds),
+    scaleClients: Number(values.scale),
+    scaleSeconds: Number(values['scale-seconds']),
+    rampRate: Number(values['ramp-rate']),
+    scaleRampRate: Number(values['scale-ramp-rate']),
+    logLevel: values['log-level'] as SwarmSpec['logLevel'],
+    timedViewers: values['timed-viewers'] === 'all' ? 'all' : Number(values['timed-viewers']),
+    parts: new Set(values.parts.split(',')),
+    profile: values.profile,
+    out: values.out,
+  };
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      clients: { type: 'string', default: '300' },
+      seconds: { type: 'string', default: '60' },
+      scale: { type: 'string', default: '1000' },
+      'scale-seconds': { type: 'string', default: '60' },
+      'ramp-rate': { type: 'string', default: '50' },
+      'scale-ramp-rate': { type: 'string', default: '25' },
+      'log-level': { type: 'string', default: 'trace' },
+      'timed-viewers': { type: 'string', default: '50' },
+      parts: { type: 'string', default: 'overhead,accuracy,scale,ramp' },
+      profile: { type: 'string', default: 'default' },
+      out: { type: 'string', default: 'reports/bench-swarm.json' },
+    },
+  });
+}
+
+/** The swarm spec every phase uses: `count` viewers for `durationSeconds`, at the bench's log level. */
+export function specFor(
+  options: BenchOptions,
+  count: number,
+  durationSeconds: number,
+  rate = options.rampRate,
+): SwarmSpec {
+  return swarmSchema.parse({
+    clients: count,
+    rampRate: rate,
+    duration: `${durationSeconds}s`,
+    metricsPort: 0,
+    logLevel: options.logLevel,
+    timedViewers: options.timedViewers,
+  });
+}
