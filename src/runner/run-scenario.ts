@@ -1,64 +1,39 @@
-import { join } from 'node:path';
+import { ConfigError, parseScenario, parseWith, type Scenario, sloSchema } from '../config/index.js';
 import {
-  ConfigError,
-  parseDurationMs,
-  parseScenario,
-  parseWith,
-  type Scenario,
-  sloSchema,
-} from '../config/index.js';
-import { GeneratorHealthSampler, MetricsSampler } from '../metrics/index.js';
-import { type RunningOrigin, startOrigin } from '../origin/index.js';
-import {
-  buildReport,
-  buildTimeline,
-  formatClock,
-  formatProgress,
-  generatorReportFrom,
-  type OriginReport,
   originReportFrom,
-  type ProgressUpdate,
   type ReportScrapeHealth,
-  type ReportTimeline,
   type ReportTimeseries,
-  type RunPhase,
   reportPathFor,
   reportTimeseriesFrom,
   slugify,
-  swarmReportFromSnapshot,
-  type ThresholdResultEntry,
-  thresholdEntryFrom,
-  type Verdict,
-  verdictWithGeneratorHealth,
   writeReport,
 } from '../report/index.js';
+import { compileSlo } from '../slo/index.js';
+import { redactText } from '../system/index.js';
+import { assembleReport } from './assemble.js';
+import { judge } from './judge.js';
+import { bootOrigin } from './phases/boot-origin.js';
+import { checkCapacityPhase } from './phases/check-capacity.js';
+import { hold } from './phases/hold.js';
+import { startMeasurement } from './phases/start-measurement.js';
+import { stopOrigin, teardown } from './phases/teardown.js';
 import {
-  compileSlo,
-  evaluateThresholds,
-  type GeneratorHealthJudgement,
-  judgeGeneratorHealth,
-  LiveSloMonitor,
-  markUnreliableLatency,
-  type SloAbort,
-} from '../slo/index.js';
-import {
-  type CapacityCheck,
-  CapacityError,
-  checkCapacity,
-  type SwarmSnapshot,
-  startSwarm,
-} from '../swarm/index.js';
-import { isUserFacingError, redactText } from '../system/index.js';
-import { plannedSwarmMs } from './plan.js';
-import { ProgressTracker } from './progress-tracker.js';
-import type { RunningSwarm, RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
+  asError,
+  newRunState,
+  type RunContext,
+  type RunState,
+  runTimingsOf,
+  steadyStartMsOf,
+} from './run-context.js';
+import type { RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
 
 /*
- * One scenario, start to end: validate (config and thresholds: a mistake starts nothing) →
- * boot the origin → start the swarm and sampling → hold until the planned duration is over,
- * an abortOnFail threshold breaks, or the caller's signal aborts → stop swarm, sampling and
- * origin → evaluate every threshold → write the report. Whatever happens after validation,
- * a report is written and a RunResult returned; only configuration errors throw.
+ * One scenario, start to end, as phases (./phases): validate (config and thresholds: a mistake
+ * starts nothing) → boot the origin → start the swarm and its measurement → hold until the plan
+ * is over, an abortOnFail threshold breaks, or the caller's signal aborts → teardown (swarm,
+ * sampling, actions, origin) → judge (./judge.ts) → assemble and write the report
+ * (./assemble.ts). Whatever happens after validation, a report is written and a RunResult
+ * returned; only configuration errors throw.
  */
 
 function describeAbortReason(reason: unknown): string {
@@ -106,38 +81,52 @@ function resolveReportPath(scenario: Scenario, options: RunScenarioOptions): str
   return reportPathFor(dir, stem, slug);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
+/** The live phases; any failure is recorded (the report still gets written). */
+async function runPhases(context: RunContext, state: RunState): Promise<void> {
+  const { controller } = context;
+  try {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    await checkCapacityPhase(context, state);
+    await bootOrigin(context, state);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    const origin = state.origin;
+    if (!origin) throw new Error('the origin did not start');
+    const swarm = await startMeasurement(context, state, origin);
+    await hold(context, state, origin, swarm);
+  } catch (error) {
+    if (!controller.signal.aborted) state.error = asError(error);
+  }
+}
+
+/** The sampled series and scrape health for the report (none when sampling never began). */
+function measurementsOf(
+  context: RunContext,
+  state: RunState,
+  fromMs: number,
+  toMs: number,
+): { timeseries: ReportTimeseries | null; scrapes: Record<string, ReportScrapeHealth> } {
+  const sampler = state.sampler;
+  if (!sampler) return { timeseries: null, scrapes: {} };
+  let timeseries: ReportTimeseries | null = null;
+  if (context.scenario.report.timeseries) {
+    try {
+      timeseries = reportTimeseriesFrom(sampler.timeseries(1000, fromMs, toMs), fromMs);
+    } catch (error) {
+      context.log(`timeseries unavailable: ${asError(error).message}`);
     }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/**
- * generator.capacityCheck: the scenario's peak against this host's cached calibration, before
- * the origin starts (never a calibration: it takes ~30 s). A failed lookup (ffmpeg missing:
- * the swarm's preflight says so) skips the check. 'error' mode: the caller throws.
- */
-async function preflightCapacity(
-  scenario: Scenario,
-  log: (line: string) => void,
-): Promise<CapacityCheck | undefined> {
-  const mode = scenario.generator.capacityCheck;
-  if (mode === 'off') return undefined;
-  const check = await checkCapacity(scenario.origin, scenario.swarm).catch(() => undefined);
-  if (check && !(check.exceeded && mode === 'error'))
-    log(`[hls-swarm] ${scenario.name}: ${check.exceeded ? 'WARNING: ' : ''}${check.message}`);
-  return check;
+  }
+  const scrapes = Object.fromEntries(
+    sampler.scrapeHealth().map((health) => [
+      health.name,
+      {
+        url: redactText(health.url),
+        attempts: health.attempts,
+        failures: health.failures,
+        ...(health.lastError ? { lastError: redactText(health.lastError) } : {}),
+      },
+    ]),
+  );
+  return { timeseries, scrapes };
 }
 
 /** Runs one scenario; see the file comment. Throws only ConfigError / SLO config errors. */
@@ -146,366 +135,78 @@ export async function runScenario(
   options: RunScenarioOptions = {},
 ): Promise<RunResult> {
   const scenario = validateScenario(input);
-  const compiled = compileSlo(scenario.slo);
-  const reportPath = resolveReportPath(scenario, options);
-  const log = options.log ?? (() => {});
-  const progressIntervalMs = Math.max(
-    250,
-    parseDurationMs(scenario.report.progressInterval, 'report.progressInterval'),
-  );
-  const warmupMs = parseDurationMs(scenario.swarm.warmup, 'swarm.warmup');
-  const plannedMs = plannedSwarmMs(scenario.swarm);
-  const stopGraceMs = parseDurationMs(scenario.swarm.stopGrace, 'swarm.stopGrace');
-
-  const startMs = Date.now();
-  const controller = new AbortController();
-  let interruptedReason: string | undefined;
-  let sloAbort: SloAbort | undefined;
+  const context: RunContext = {
+    scenario,
+    compiled: compileSlo(scenario.slo),
+    options,
+    timings: runTimingsOf(scenario),
+    reportPath: resolveReportPath(scenario, options),
+    controller: new AbortController(),
+    log: (line) => options.log?.(`[hls-swarm] ${scenario.name}: ${line}`),
+  };
+  const state = newRunState(options);
   const onExternalAbort = () => {
-    interruptedReason ??= `interrupted: ${describeAbortReason(options.signal?.reason)}`;
-    controller.abort(options.signal?.reason);
+    state.interruptedReason ??= `interrupted: ${describeAbortReason(options.signal?.reason)}`;
+    context.controller.abort(options.signal?.reason);
   };
   if (options.signal?.aborted) onExternalAbort();
   else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
 
-  let phase: RunPhase = 'origin';
-  let origin: RunningOrigin | undefined = options.origin;
-  const ownsOrigin = options.origin === undefined;
-  let swarm: RunningSwarm | undefined;
-  let capacity: CapacityCheck | undefined;
-  let sampler: MetricsSampler | undefined;
-  let generatorHealth: GeneratorHealthSampler | undefined;
-  let monitor: LiveSloMonitor | undefined;
-  let runError: Error | undefined;
-  let swarmStartMs: number | undefined;
-  let rampEndMs: number | undefined;
-  let swarmEndMs: number | undefined;
-  let holdEndMs: number | undefined;
-  const timers: NodeJS.Timeout[] = [];
-  const actionLog: ReportTimeline['actions'] = [];
-  const pendingActions: Promise<void>[] = [];
-  const steadyStartMs = () => (rampEndMs === undefined ? undefined : rampEndMs + warmupMs);
-
-  const emitProgress = (update: ProgressUpdate) => {
-    try {
-      options.onProgress?.(update);
-    } catch {}
-    log(formatProgress(update));
-  };
-
   try {
-    if (controller.signal.aborted) throw controller.signal.reason;
-    capacity = await preflightCapacity(scenario, log);
-    if (capacity?.exceeded && scenario.generator.capacityCheck === 'error')
-      throw new CapacityError(
-        `${capacity.message} (generator.capacityCheck: 'error'; 'warn' runs it anyway)`,
-      );
-    if (!origin) {
-      log(`[hls-swarm] ${scenario.name}: starting ${scenario.origin.kind} origin`);
-      const logDir =
-        options.keepOriginLogs === false ? undefined : join(reportPath.replace(/\.json$/, '.logs'), 'origin');
-      // A VM origin may take minutes to boot: say so at every progress interval.
-      const bootStartMs = Date.now();
-      const bootTimer = setInterval(() => {
-        const waited = formatClock((Date.now() - bootStartMs) / 1000);
-        log(
-          `[hls-swarm] ${scenario.name}: waiting for the ${scenario.origin.kind} origin (${waited}, ready timeout ${scenario.origin.readyTimeout})`,
-        );
-      }, progressIntervalMs);
-      try {
-        origin = await startOrigin(scenario.origin, {
-          signal: controller.signal,
-          ...(logDir ? { logDir } : {}),
-        });
-      } finally {
-        clearInterval(bootTimer);
-      }
-    }
-    if (controller.signal.aborted) throw controller.signal.reason;
-    log(
-      `[hls-swarm] ${scenario.name}: origin ready at ${redactText(origin.streamUrl)}; starting ${scenario.swarm.stages ? 'staged' : scenario.swarm.clients} viewers`,
-    );
-
-    phase = 'ramp';
-    const startedSwarm = await startSwarm({
-      url: origin.streamUrl,
-      spec: scenario.swarm,
-      signal: controller.signal,
-      ...(options.printCommand ? { printCommand: options.printCommand } : {}),
-      log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
-    });
-    swarm = startedSwarm;
-    // t = 0 of the plan; with the start gate, the prepare phase before it is not measured.
-    swarmStartMs = startedSwarm.snapshot().startedAtMs || Date.now();
-    const tracker = new ProgressTracker(scenario.name, plannedMs / 1000, swarmStartMs);
-    startedSwarm.on('request', (record) => tracker.onRequest(record));
-    startedSwarm.on('rampComplete', (event) => {
-      rampEndMs ??= event.atMs;
-    });
-
-    sampler = new MetricsSampler({
-      spec: scenario.metrics,
-      swarmMetricsUrl: startedSwarm.metricsUrl,
-      origin,
-    });
-    sampler.attachSwarm(startedSwarm);
-    monitor = new LiveSloMonitor(compiled, sampler.store, {
-      timeline: () => {
-        const steady = steadyStartMs();
-        return {
-          startMs: swarmStartMs ?? startMs,
-          ...(rampEndMs !== undefined ? { rampEndMs } : {}),
-          ...(steady !== undefined ? { steadyStartMs: steady } : {}),
-        };
-      },
-      onAbort: (abort) => {
-        sloAbort = abort;
-        log(`[hls-swarm] ${scenario.name}: ${abort.reason}; stopping the run`);
-        controller.abort(new Error(abort.reason));
-      },
-    });
-    monitor.attach(sampler);
-    sampler.start();
-    generatorHealth = new GeneratorHealthSampler(sampler.store, {
-      intervalMs: parseDurationMs(scenario.metrics.swarmInterval, 'metrics.swarmInterval'),
-      viewerPids: () => startedSwarm.viewerPids?.() ?? [],
-      log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
-    });
-    void generatorHealth.start();
-    const healthFigures = generatorHealth;
-
-    const runningOrigin = origin;
-    for (const action of options.actions ?? []) {
-      const atMs = parseDurationMs(action.at, `action "${action.name}".at`);
-      timers.push(
-        setTimeout(() => {
-          const firedMs = Date.now();
-          log(`[hls-swarm] ${scenario.name}: action "${action.name}" at ${action.at}`);
-          const pending = Promise.resolve()
-            .then(() =>
-              action.run({
-                origin: runningOrigin,
-                swarm: startedSwarm,
-                signal: controller.signal,
-                log: (line) => log(`[hls-swarm] ${scenario.name}: ${line}`),
-              }),
-            )
-            .then(
-              () => {
-                actionLog.push({ name: action.name, atMs: firedMs, ok: true });
-              },
-              (error: unknown) => {
-                actionLog.push({
-                  name: action.name,
-                  atMs: firedMs,
-                  ok: false,
-                  error: redactText(asError(error).message),
-                });
-                log(
-                  `[hls-swarm] ${scenario.name}: action "${action.name}" failed: ${asError(error).message}`,
-                );
-              },
-            );
-          pendingActions.push(pending);
-        }, atMs),
-      );
-    }
-
-    const progressTimer = setInterval(() => {
-      const now = Date.now();
-      // Past the planned end the swarm is stopping its viewers: no line counting them down.
-      if (now >= (startedSwarm.snapshot().startedAtMs ?? swarmStartMs ?? now) + plannedMs) return;
-      const steady = steadyStartMs();
-      if (phase !== 'stopping')
-        phase = rampEndMs === undefined ? 'ramp' : steady !== undefined && now < steady ? 'warmup' : 'steady';
-      let originProblem: string | undefined;
-      try {
-        const status = runningOrigin.status();
-        if (!status.healthy) originProblem = status.problems[0] ?? 'unhealthy';
-      } catch {}
-      emitProgress({
-        ...tracker.update(startedSwarm.snapshot(), now, phase, swarmStartMs ?? now, originProblem),
-        generator: healthFigures.latest(),
-      });
-    }, progressIntervalMs);
-    timers.push(progressTimer);
-
-    // The swarm ends itself after its planned duration; the extra grace only guards a hang.
-    const guardMs = plannedMs + stopGraceMs + 15_000;
-    const finished = await Promise.race([
-      startedSwarm.done.then(() => 'done' as const),
-      sleep(guardMs, controller.signal).then(() =>
-        controller.signal.aborted ? ('aborted' as const) : ('guard' as const),
-      ),
-    ]);
-    if (finished === 'guard') log(`[hls-swarm] ${scenario.name}: the swarm did not end on time; stopping it`);
-    // The measured window ends where the swarm begins to stop its viewers (planned end or
-    // abort), so the shutdown itself is not judged as a drop in active clients.
-    const swarmBeganMs = startedSwarm.snapshot().startedAtMs ?? swarmStartMs;
-    holdEndMs = Math.min(Date.now(), swarmBeganMs + plannedMs - 100);
-  } catch (error) {
-    if (!controller.signal.aborted) runError = asError(error);
+    await runPhases(context, state);
   } finally {
-    phase = 'stopping';
-    for (const timer of timers) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onExternalAbort);
   }
-
-  // Stop in order: viewers first (so the origin is not blamed for the shutdown), then
-  // sampling (a last scrape of the final state), then the origin.
-  let finalSnapshot: SwarmSnapshot | undefined;
-  if (swarm) {
-    try {
-      const stopped = await swarm.stop();
-      finalSnapshot = (stopped as SwarmSnapshot | undefined) ?? swarm.snapshot();
-    } catch (error) {
-      runError ??= asError(error);
-      try {
-        finalSnapshot = swarm.snapshot();
-      } catch {}
-    }
-  }
-  swarmEndMs = Date.now();
-  monitor?.detach();
-  await generatorHealth?.stop();
-  if (sampler) {
-    try {
-      await sampler.stop();
-    } catch (error) {
-      runError ??= asError(error);
-    }
-  }
-  await Promise.allSettled(pendingActions);
-  let originReport: OriginReport | null = null;
-  if (origin) {
-    originReport = originReportFrom(origin);
-    if (ownsOrigin) {
-      try {
-        await origin.stop();
-      } catch (error) {
-        runError ??= asError(error);
-      }
-    }
-  }
+  await teardown(state);
+  const origin = state.origin ? originReportFrom(state.origin) : null;
+  await stopOrigin(state);
+  const swarmEndMs = state.marks.swarmEndMs ?? Date.now();
   const endMs = Date.now();
 
-  // Thresholds are judged for every run that sampled anything, interrupted ones included
-  // (the verdict stays 'interrupted'/'error'; the results say how far it got).
-  const sloEndMs = holdEndMs ?? swarmEndMs;
-  const evaluationStartMs = swarmStartMs ?? startMs;
-  let thresholds: ThresholdResultEntry[] = [];
-  let generator: GeneratorHealthJudgement | undefined;
-  if (sampler) {
-    const steady = steadyStartMs();
-    const sloTimeline = {
+  const evaluationStartMs = state.marks.swarmStartMs ?? state.marks.startMs;
+  const sloEndMs = state.marks.holdEndMs ?? swarmEndMs;
+  const steadyStartMs = steadyStartMsOf(state, context.timings);
+  const judgement = judge({
+    compiled: context.compiled,
+    ...(state.sampler ? { store: state.sampler.store } : {}),
+    timeline: {
       startMs: evaluationStartMs,
-      ...(rampEndMs !== undefined ? { rampEndMs } : {}),
-      ...(steady !== undefined ? { steadyStartMs: Math.min(steady, sloEndMs) } : {}),
+      ...(state.marks.rampEndMs !== undefined ? { rampEndMs: state.marks.rampEndMs } : {}),
+      ...(steadyStartMs !== undefined ? { steadyStartMs: Math.min(steadyStartMs, sloEndMs) } : {}),
       endMs: sloEndMs,
-    };
-    generator = judgeGeneratorHealth(sampler.store, sloTimeline, scenario.generator);
-    thresholds = markUnreliableLatency(
-      evaluateThresholds(compiled, sampler.store, sloTimeline),
-      generator,
-    ).map(thresholdEntryFrom);
-    if (generator.reason) log(`[hls-swarm] ${scenario.name}: ${generator.reason}`);
-  }
-
-  let verdict: Verdict;
-  let reason: string | undefined;
-  if (interruptedReason) {
-    verdict = 'interrupted';
-    reason = interruptedReason;
-  } else if (runError) {
-    verdict = 'error';
-    reason = runError.message.split('\n')[0];
-  } else {
-    verdict = verdictWithGeneratorHealth(thresholds, generator);
-    if (verdict === 'inconclusive')
-      reason = [sloAbort ? `aborted early: ${sloAbort.reason}` : undefined, generator?.reason]
-        .filter(Boolean)
-        .join('; ');
-    else if (sloAbort) reason = `aborted early: ${sloAbort.reason}`;
-    else if (verdict === 'fail') {
-      const failed = thresholds.filter((result) => result.strict && !result.ok);
-      reason = `${failed.length} strict threshold${failed.length === 1 ? '' : 's'} failed: ${failed.map((result) => `${result.metric} ${result.expression}`).join(', ')}`;
-    }
-  }
-
-  let timeseries: ReportTimeseries | null = null;
-  let scrapes: Record<string, ReportScrapeHealth> = {};
-  if (sampler && scenario.report.timeseries) {
-    try {
-      timeseries = reportTimeseriesFrom(
-        sampler.timeseries(1000, evaluationStartMs, swarmEndMs),
-        evaluationStartMs,
-      );
-    } catch (error) {
-      log(`[hls-swarm] ${scenario.name}: timeseries unavailable: ${asError(error).message}`);
-    }
-  }
-  if (sampler) {
-    scrapes = Object.fromEntries(
-      sampler.scrapeHealth().map((health) => [
-        health.name,
-        {
-          url: redactText(health.url),
-          attempts: health.attempts,
-          failures: health.failures,
-          ...(health.lastError ? { lastError: redactText(health.lastError) } : {}),
-        },
-      ]),
-    );
-  }
-
-  const prepareStartMs = finalSnapshot?.startGate?.prepareStartedAtMs;
-  const timeline = buildTimeline({
-    startMs,
-    ...(prepareStartMs !== undefined ? { prepareStartMs } : {}),
-    swarmStartMs: swarmStartMs ?? null,
-    rampEndMs: rampEndMs ?? null,
-    steadyStartMs: steadyStartMs() ?? null,
-    endMs,
-    plannedSwarmSeconds: plannedMs / 1000,
-    actions: actionLog.sort((a, b) => a.atMs - b.atMs),
-  });
-  const report = buildReport({
-    scenario: {
-      name: scenario.name,
-      ...(scenario.description ? { description: scenario.description } : {}),
-      ...(options.source?.file ? { file: options.source.file } : {}),
-      ...(options.source?.test ? { test: options.source.test } : {}),
-      config: scenario,
     },
-    verdict,
-    ...(reason ? { reason } : {}),
-    timeline,
-    origin: originReport,
-    swarm: finalSnapshot
-      ? swarmReportFromSnapshot(
-          finalSnapshot,
-          (swarmEndMs - (finalSnapshot.startedAtMs ?? swarmStartMs ?? swarmEndMs)) / 1000,
-        )
-      : null,
-    thresholds,
-    timeseries,
-    scrapes,
-    ...(runError ? { error: runError, errorWithStack: !isUserFacingError(runError) } : {}),
-    ...(generator ? { generator: generatorReportFrom(generator) } : {}),
-    ...(capacity ? { capacity: capacity.capacity } : {}),
+    generatorLimits: scenario.generator,
+    ...(state.interruptedReason ? { interruptedReason: state.interruptedReason } : {}),
+    ...(state.error ? { error: state.error } : {}),
+    ...(state.sloAbort ? { sloAbort: state.sloAbort } : {}),
   });
-  await writeReport(reportPath, report);
-  log(`[hls-swarm] ${scenario.name}: ${verdict}${reason ? ` (${reason})` : ''}; report ${reportPath}`);
+  if (judgement.generator?.reason) context.log(judgement.generator.reason);
 
-  const result: RunResult = {
+  const report = assembleReport({
+    scenario,
+    ...(options.source ? { source: options.source } : {}),
+    marks: { ...state.marks, swarmEndMs, endMs },
+    ...(steadyStartMs !== undefined ? { steadyStartMs } : {}),
+    plannedSeconds: context.timings.plannedMs / 1000,
+    actions: state.actionLog,
+    origin,
+    ...(state.finalSnapshot ? { finalSnapshot: state.finalSnapshot } : {}),
+    judgement,
+    ...measurementsOf(context, state, evaluationStartMs, swarmEndMs),
+    ...(state.error ? { error: state.error } : {}),
+    ...(state.capacity ? { capacity: state.capacity.capacity } : {}),
+  });
+  await writeReport(context.reportPath, report);
+  const { verdict, reason, thresholds } = judgement;
+  context.log(`${verdict}${reason ? ` (${reason})` : ''}; report ${context.reportPath}`);
+  return {
     verdict,
     report,
-    reportPath,
+    reportPath: context.reportPath,
     thresholds,
     scenario,
-    ...(runError ? { error: runError } : {}),
-    ...(sampler ? { metrics: sampler.store } : {}),
-    window: { startMs: evaluationStartMs, steadyStartMs: steadyStartMs() ?? null, endMs: sloEndMs },
+    ...(state.error ? { error: state.error } : {}),
+    ...(state.sampler ? { metrics: state.sampler.store } : {}),
+    window: { startMs: evaluationStartMs, steadyStartMs: steadyStartMs ?? null, endMs: sloEndMs },
   };
-  return result;
 }
