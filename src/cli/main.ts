@@ -9,6 +9,7 @@ import { redactText } from '../system/index.js';
 import { isUserFacingError, UsageError } from './errors.js';
 
 const COMMANDS: Record<string, string> = {
+  calibrate: 'Measure how many viewers this host can drive (cached; scenarios are checked against it)',
   doctor: 'Check what this machine has for each origin kind (--fix installs what is missing)',
   run: 'Run a swarm of ffmpeg viewers against a stream URL',
   origin: 'Start an origin (python, nginx, vm, container) until Ctrl-C',

@@ -40,7 +40,11 @@ describe('scenario schema', () => {
       maxCpu: 1,
       maxCpuPressure: 1,
       onSaturation: 'inconclusive',
+      capacityCheck: 'warn',
     });
+    expect(rejection({ ...valid, generator: { capacityCheck: 'loud' } })).toContain(
+      `generator.capacityCheck: expected 'warn', 'error' or 'off', got "loud"`,
+    );
     expect(rejection({ ...valid, generator: { maxCpu: 1.5 } })).toContain(
       'generator.maxCpu: expected generator.maxCpu as a ratio between 0 and 1, got 1.5',
     );

@@ -312,6 +312,12 @@ export const generatorSchema = z.strictObject({
     .describe(
       "inconclusive: a saturated generator makes the verdict 'inconclusive' (latency thresholds unreliable); warn: report only",
     ),
+  capacityCheck: z
+    .enum(['warn', 'error', 'off'], { error: "expected 'warn', 'error' or 'off'" })
+    .default('warn')
+    .describe(
+      "Before anything starts, compare the peak viewers with this host's cached calibration (hls-swarm calibrate): 'warn' logs, 'error' refuses to start",
+    ),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -10,6 +10,7 @@ import {
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
+  type ReportCapacity,
   type ReportEnvironment,
   type ReportError,
   type ReportScrapeHealth,
@@ -193,6 +194,8 @@ export interface ReportParts {
   timeseries: ReportTimeseries | null;
   scrapes?: Record<string, ReportScrapeHealth>;
   environment?: ReportEnvironment;
+  /** The capacity check's estimate (null: no cached calibration; absent: the check was off). */
+  capacity?: ReportCapacity | null;
   error?: unknown;
   /** User-facing errors (config, port, binary) carry no stack. */
   errorWithStack?: boolean;
@@ -227,6 +230,7 @@ export function buildReport(parts: ReportParts): Report {
     scrapes: parts.scrapes ?? {},
     environment: parts.environment ?? collectEnvironment(),
     ...(parts.generator ? { generator: parts.generator } : {}),
+    ...(parts.capacity !== undefined ? { capacity: parts.capacity } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
   return report;
@@ -254,6 +258,8 @@ export function verdictFromThresholds(thresholds: readonly ThresholdResultEntry[
 
 /** The report's generator section from the saturation guard's judgement. */
 export function generatorReportFrom(judgement: GeneratorHealthJudgement): GeneratorReport {
+  // The guard's limits only: generator.capacityCheck is reported as `capacity`.
+  const { capacityCheck: _capacityCheck, ...limits } = judgement.limits;
   return {
     cpuUtilization: judgement.cpuUtilization,
     cpuPressure: judgement.cpuPressure,
@@ -261,7 +267,7 @@ export function generatorReportFrom(judgement: GeneratorHealthJudgement): Genera
     eventLoopDelayP99Seconds: judgement.eventLoopDelayP99Seconds,
     saturated: judgement.saturated,
     breaches: [...judgement.breaches],
-    limits: { ...judgement.limits },
+    limits,
     window: judgement.window,
   };
 }

@@ -228,6 +228,16 @@ export const environmentSchema = z.strictObject({
   ci: z.boolean(),
 });
 
+export const capacitySchema = z
+  .strictObject({
+    estimate: z.number().int().min(0).describe('Viewers this host drives with headroom, per its calibration'),
+    source: z.string().describe('The calibration file the estimate comes from'),
+    calibratedAt: z.string(),
+    plannedClients: z.number().int().min(0),
+    limitedBy: z.enum(['cpu', 'memory']),
+  })
+  .describe('The capacity check before the run (hls-swarm calibrate); null without a cached calibration');
+
 export const reportErrorSchema = z.strictObject({
   name: z.string(),
   message: z.string(),
@@ -257,6 +267,7 @@ export const reportSchema = z
     timeseries: timeseriesSchema.nullable(),
     scrapes: z.record(z.string(), scrapeHealthSchema).describe('Per Prometheus target: scrape health'),
     environment: environmentSchema,
+    capacity: capacitySchema.nullable().optional(),
     error: reportErrorSchema.optional(),
     generator: generatorReportSchema.optional().describe('Absent when sampling never began'),
   })
@@ -273,6 +284,7 @@ export type ReportScrapeHealth = z.output<typeof scrapeHealthSchema>;
 export type ReportEnvironment = z.output<typeof environmentSchema>;
 export type ReportError = z.output<typeof reportErrorSchema>;
 export type GeneratorReport = z.output<typeof generatorReportSchema>;
+export type ReportCapacity = z.output<typeof capacitySchema>;
 
 /** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */
 export const runSummaryEntrySchema = z.strictObject({

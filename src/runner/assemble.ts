@@ -5,6 +5,7 @@ import {
   generatorReportFrom,
   type OriginReport,
   type Report,
+  type ReportCapacity,
   type ReportScrapeHealth,
   type ReportTimeline,
   type ReportTimeseries,
@@ -35,6 +36,8 @@ export interface ReportInputs {
   timeseries: ReportTimeseries | null;
   scrapes: Record<string, ReportScrapeHealth>;
   error?: Error;
+  /** The capacity check's estimate (null: no cached calibration; absent: the check was off). */
+  capacity?: ReportCapacity | null;
 }
 
 export function assembleReport(inputs: ReportInputs): Report {
@@ -72,5 +75,6 @@ export function assembleReport(inputs: ReportInputs): Report {
     scrapes: inputs.scrapes,
     ...(inputs.error ? { error: inputs.error, errorWithStack: !isUserFacingError(inputs.error) } : {}),
     ...(judgement.generator ? { generator: generatorReportFrom(judgement.generator) } : {}),
+    ...(inputs.capacity !== undefined ? { capacity: inputs.capacity } : {}),
   });
 }

@@ -4,7 +4,7 @@ import type { GeneratorHealthSampler, MetricsSampler } from '../metrics/index.js
 import type { RunningOrigin } from '../origin/index.js';
 import type { ReportTimeline, RunPhase } from '../report/index.js';
 import type { CompiledThreshold, LiveSloMonitor, SloAbort } from '../slo/index.js';
-import type { SwarmSnapshot } from '../swarm/index.js';
+import type { CapacityCheck, SwarmSnapshot } from '../swarm/index.js';
 import { plannedSwarmMs } from './plan.js';
 import type { RunningSwarm, RunScenarioOptions } from './types.js';
 
@@ -81,6 +81,8 @@ export interface RunState {
   timers: NodeJS.Timeout[];
   actionLog: ReportTimeline['actions'];
   pendingActions: Promise<void>[];
+  /** The capacity check before the run (absent when off or when the lookup failed). */
+  capacity?: CapacityCheck;
 }
 
 export function newRunState(options: RunScenarioOptions): RunState {

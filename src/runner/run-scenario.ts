@@ -13,6 +13,7 @@ import { redactText } from '../system/index.js';
 import { assembleReport } from './assemble.js';
 import { judge } from './judge.js';
 import { bootOrigin } from './phases/boot-origin.js';
+import { checkCapacityPhase } from './phases/check-capacity.js';
 import { hold } from './phases/hold.js';
 import { startMeasurement } from './phases/start-measurement.js';
 import { stopOrigin, teardown } from './phases/teardown.js';
@@ -85,6 +86,7 @@ async function runPhases(context: RunContext, state: RunState): Promise<void> {
   const { controller } = context;
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
+    await checkCapacityPhase(context, state);
     await bootOrigin(context, state);
     if (controller.signal.aborted) throw controller.signal.reason;
     const origin = state.origin;
@@ -192,6 +194,7 @@ export async function runScenario(
     judgement,
     ...measurementsOf(context, state, evaluationStartMs, swarmEndMs),
     ...(state.error ? { error: state.error } : {}),
+    ...(state.capacity ? { capacity: state.capacity.capacity } : {}),
   });
   await writeReport(context.reportPath, report);
   const { verdict, reason, thresholds } = judgement;

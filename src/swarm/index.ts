@@ -3,6 +3,7 @@
  * command/ builds each viewer's ffmpeg command, parse/ reads its output, stats/ aggregates,
  * runtime/ ramps, supervises and serves /metrics.
  */
+export * from './calibrate/index.js';
 export * from './command/index.js';
 export * from './metrics-server.js';
 export * from './parse/index.js';
