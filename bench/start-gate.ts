@@ -3,7 +3,8 @@
 // markdown table (pasted into BENCHMARKS.md) and writes the raw numbers as JSON.
 //
 //   node --import tsx bench/start-gate.ts [--clients 600] [--rates 10,50,100,200] [--hold 10]
-//        [--gate on|off] [--max-prepare 600s] [--max-starting N] [--out reports/bench-start-gate.json]
+//        [--gate on|off] [--max-prepare 600s] [--max-starting N] [--viewer-nice N]
+//        [--out reports/bench-start-gate.json]
 //
 // Per rate: the achieved start rate (releases, first to last, vs the target), the rate at which
 // viewers' first segments completed, release lateness (planned start → released), the prepare
@@ -56,6 +57,7 @@ interface GateSettings {
   enabled: boolean;
   maxPrepare: string;
   maxStarting?: number;
+  viewerNice?: number;
 }
 
 async function benchRate(
@@ -72,7 +74,12 @@ async function benchRate(
     rampRate: rate,
     duration: `${durationSeconds}s`,
     metricsPort: 0,
-    startGate: gateSettings,
+    startGate: {
+      enabled: gateSettings.enabled,
+      maxPrepare: gateSettings.maxPrepare,
+      ...(gateSettings.maxStarting ? { maxStarting: gateSettings.maxStarting } : {}),
+    },
+    ...(gateSettings.viewerNice !== undefined ? { viewerNice: gateSettings.viewerNice } : {}),
   });
   let rssPeak = process.memoryUsage().rss;
   const rssTimer = setInterval(() => {
@@ -158,6 +165,7 @@ async function main(): Promise<void> {
       gate: { type: 'string', default: 'on' },
       'max-prepare': { type: 'string', default: '600s' },
       'max-starting': { type: 'string' },
+      'viewer-nice': { type: 'string' },
       out: { type: 'string', default: 'reports/bench-start-gate.json' },
     },
   });
@@ -183,6 +191,7 @@ async function main(): Promise<void> {
         enabled: gate,
         maxPrepare: values['max-prepare'],
         ...(values['max-starting'] ? { maxStarting: Number(values['max-starting']) } : {}),
+        ...(values['viewer-nice'] ? { viewerNice: Number(values['viewer-nice']) } : {}),
       };
       results.push(await benchRate(origin.streamUrl, rate, clients, Number(values.hold), settings));
       // Let the host settle (viewers' sockets, page cache) between ramps.

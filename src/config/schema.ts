@@ -215,7 +215,7 @@ export const swarmSchema = z.strictObject({
     .int({ error: 'expected a whole number from 0 to 19' })
     .min(0, { error: 'expected a whole number from 0 to 19' })
     .max(19, { error: 'expected a whole number from 0 to 19' })
-    .default(5)
+    .default(19)
     .describe(
       'Autogroup nice of each viewer (Linux, needs root): under CPU contention the swarm keeps the share it needs to start viewers on time and read their logs; 0 leaves viewers as they are',
     ),
