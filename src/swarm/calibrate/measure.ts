@@ -8,7 +8,8 @@ import {
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
 import { redactUrl } from '../../system/index.js';
 import { SwarmStartError } from '../runtime/errors.js';
-import { type SwarmHandle, startSwarm } from '../runtime/swarm.js';
+import type { SwarmHandle } from '../runtime/handle.js';
+import { startSwarm } from '../runtime/start-swarm.js';
 import type { OriginCpu, ViewerCosts } from './estimate.js';
 import {
   hostBusyShare,

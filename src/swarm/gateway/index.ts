@@ -5,4 +5,6 @@
 
 export { defaultMaxHeldViewers, firstStartsOf, trickleIntervalMsFor } from './limits.js';
 export { type PlannedStart, ViewerPreparer, type ViewerPreparerOptions } from './prepare.js';
+export { type PrepareWaitOptions, waitUntilPrepared } from './prepare-phase.js';
+export { GateSession, type GateSessionHooks, LATE_RELEASE_SECONDS } from './session.js';
 export { type GateArrival, type GateRelease, StartGate, type StartGateOptions } from './start-gate.js';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
-import { startSwarm } from '../runtime/swarm.js';
+import { startSwarm } from '../runtime/start-swarm.js';
 import { liveFfmpeg, waitUntil } from '../runtime/test/processes.js';
 import type { RequestRecord, SwarmEventMap } from '../types.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swarmSchema } from '../../config/index.js';
 import { findFreePort, isPortListening, spawnOwned } from '../../system/index.js';
-import { startSwarm } from './swarm.js';
+import { startSwarm } from './start-swarm.js';
 
 /*
  * Bad input ends in a clear, typed error before any viewer starts: unreachable URL, a 404

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
 import { spawnOwned } from '../../system/index.js';
-import { startSwarm } from './swarm.js';
+import { startSwarm } from './start-swarm.js';
 import { alive, liveFfmpeg, waitUntil } from './test/processes.js';
 
 /*

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
 import type { RequestRecord } from '../types.js';
-import { startSwarm } from './swarm.js';
+import { startSwarm } from './start-swarm.js';
 import { liveFfmpeg, waitUntil } from './test/processes.js';
 
 /*

@@ -1,58 +1,39 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDurationMs, resolvePort } from '../../config/index.js';
-import {
-  BoundedLogFile,
-  createFifos,
-  findBinary,
-  ownDirectory,
-  releaseDirectory,
-} from '../../system/index.js';
+import { parseDurationMs } from '../../config/index.js';
+import { releaseDirectory } from '../../system/index.js';
 import { TOOL_VERSION } from '../../version.js';
 import {
   buildClientCommand,
   type ClientCommand,
-  detectFfmpeg,
   type FfmpegCapabilities,
   inputUrlOf,
-  selectVariant,
   withInputUrl,
 } from '../command/index.js';
-import {
-  defaultMaxHeldViewers,
-  firstStartsOf,
-  type GateRelease,
-  StartGate,
-  trickleIntervalMsFor,
-  ViewerPreparer,
-} from '../gateway/index.js';
-import { type MetricsServer, SwarmMetrics, startMetricsServer } from '../metrics-server.js';
+import { type GateRelease, GateSession, type StartGate } from '../gateway/index.js';
+import type { MetricsServer, SwarmMetrics } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
-import { preflight } from '../preflight.js';
-import { FleetStats, PlaybackTracker, summarize } from '../stats/index.js';
+import { FleetStats, PlaybackTracker } from '../stats/index.js';
 import type {
   ExitCategory,
   PlaybackSample,
   RequestRecord,
-  StartGateSummary,
   SwarmEventMap,
   SwarmOptions,
   SwarmSnapshot,
 } from '../types.js';
 import { backoffPolicyFromSpec } from './backoff.js';
 import { type ClientParser, SupervisedClient } from './client.js';
-import { SwarmStartError } from './errors.js';
-import { probeStreamUrl } from './probe.js';
+import { ClientLogFiles } from './client-log-files.js';
 import {
-  buildRampPlan,
-  type RampEvent,
-  type RampPlan,
-  RampScheduler,
-  rampInputFromSpec,
-  targetClientsAt,
-} from './ramp.js';
+  HOUSEKEEPING_INTERVAL_MS,
+  LOG_POLL_INTERVAL_MS,
+  STARTING_LOG_POLL_INTERVAL_MS,
+  type SwarmHandle,
+} from './handle.js';
+import { isTimedViewer } from './log-fifos.js';
+import { type RampEvent, type RampPlan, RampScheduler, targetClientsAt } from './ramp.js';
 
 /*
  * The swarm: preflight, metrics endpoint, ramp scheduler and one supervisor per viewer, wired
@@ -61,47 +42,7 @@ import {
  * the first ffmpeg is spawned.
  */
 
-export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
-  /** http://127.0.0.1:<port>/metrics */
-  readonly metricsUrl: string;
-  readonly ffmpeg: FfmpegCapabilities;
-  /** The ramp plan being followed (start/stop times per client). */
-  readonly plan: RampPlan;
-  /** Resolves with the final snapshot once the run's duration has elapsed (or stop/abort) and every viewer exited. */
-  readonly done: Promise<SwarmSnapshot>;
-  snapshot(): SwarmSnapshot;
-  /** Stops every viewer (SIGTERM, grace, SIGKILL) and the metrics server. Idempotent. */
-  stop(): Promise<SwarmSnapshot>;
-  /** The exact command client `clientId` runs, secrets redacted. */
-  commandLine(clientId: number): string;
-  /** Whether `clientId`'s log is read as it arrives, giving request timings (swarm.timedViewers). */
-  isTimed(clientId: number): boolean;
-  /** PIDs of the viewer processes running now (held at the start gate or playing). */
-  viewerPids(): number[];
-}
-
-/** How often gauges (active, stalled, target) and stall windows are refreshed. */
-const HOUSEKEEPING_INTERVAL_MS = 1000;
-/**
- * How often the logs of untimed viewers (FIFOs) are read once they play. A viewer at trace level
- * writes ~6 KB/s, so the 64 KiB pipe holds ~10 s: 1 s leaves a wide margin before ffmpeg would
- * block. Each poll costs Node a read (often an EAGAIN, which Node throws), so fewer is cheaper.
- */
-export const LOG_POLL_INTERVAL_MS = 1000;
-/**
- * Viewers still waiting for their first segment are read this often, so that the startup time
- * (spawn → first segment complete) of untimed viewers is known to 100 ms. Only during ramps.
- */
-export const STARTING_LOG_POLL_INTERVAL_MS = 100;
-/** Per-client log file size (with one rotation kept), when `logDir` is set. */
-const LOG_FILE_MAX_BYTES = 1024 * 1024;
-/** How often the prepare phase checks whether it may end, and says how far it got. */
-const PREPARE_CHECK_INTERVAL_MS = 100;
-const PREPARE_LOG_INTERVAL_MS = 2000;
-/** A release later than this counts as late. */
-export const LATE_RELEASE_SECONDS = 0.02;
-
-class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
+export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   readonly metricsUrl: string;
   readonly done: Promise<SwarmSnapshot>;
   private resolveDone!: (snapshot: SwarmSnapshot) => void;
@@ -142,68 +83,24 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     });
     this.scheduler = new RampScheduler(plan, (event, dueAtMs) => this.onRampEvent(event, dueAtMs));
     metrics.beforeScrape = () => this.refreshGauges();
-    this.gateUrlPrefix = gate ? `http://127.0.0.1:${gate.port}/` : undefined;
+    this.logFiles = new ClientLogFiles(options.logDir);
+    this.gateSession = gate
+      ? new GateSession(gate, plan.events, options.spec.startGate, {
+          spawn: (clientId) => this.startClientProcess(clientId, true),
+          released: (release) => this.onReleased(release),
+          log: (line) => options.log?.(line),
+        })
+      : undefined;
   }
 
-  private readonly gateUrlPrefix: string | undefined;
-  private preparer: ViewerPreparer | undefined;
-  private readonly releaseLatenessSeconds: number[] = [];
-  private prepareSummary: Omit<StartGateSummary, 'releaseLatenessSeconds' | 'lateReleases'> | undefined;
+  private readonly gateSession: GateSession | undefined;
 
   /**
    * The prepare phase (with the start gate): spawns viewers ahead of the plan and resolves once
-   * all of them wait at the gate (see gateway/prepare.ts), a bound is reached, or stop().
+   * all of them wait at the gate (see gateway/), a bound is reached, or stop().
    */
   async prepare(): Promise<void> {
-    const gate = this.gate;
-    if (!gate) return;
-    const spec = this.options.spec.startGate;
-    const log = this.options.log ?? (() => {});
-    const preparer = new ViewerPreparer({
-      starts: firstStartsOf(this.plan.events),
-      maxStarting: spec.maxStarting ?? availableParallelism(),
-      maxHeld: spec.maxHeld ?? defaultMaxHeldViewers(),
-      spawn: (clientId) => this.startClientProcess(clientId, true),
-    });
-    this.preparer = preparer;
-    gate.on('arrived', ({ clientId }) => preparer.arrived(clientId));
-    gate.on('released', (release) => this.onReleased(release));
-    const maxPrepareMs = parseDurationMs(spec.maxPrepare, 'swarm.startGate.maxPrepare');
-    const startedAtMs = Date.now();
-    preparer.pump();
-    const end = await new Promise<StartGateSummary['prepareEnd'] | 'stopped'>((resolve) => {
-      let lastLogMs = startedAtMs;
-      const timer = setInterval(() => {
-        const now = Date.now();
-        let verdict: StartGateSummary['prepareEnd'] | 'stopped' | undefined;
-        if (this.stopping) verdict = 'stopped';
-        else if (preparer.allArrived) verdict = 'all-waiting';
-        else if (preparer.heldBoundReached && preparer.startingCount === 0) verdict = 'held-bound';
-        else if (now - startedAtMs >= maxPrepareMs) verdict = 'max-prepare';
-        if (verdict) {
-          clearInterval(timer);
-          resolve(verdict);
-        } else if (now - lastLogMs >= PREPARE_LOG_INTERVAL_MS) {
-          lastLogMs = now;
-          log(
-            `start gate: ${preparer.arrivedCount} of ${preparer.total} viewers ready (${preparer.arrivalRatePerSecond().toFixed(1)}/s)`,
-          );
-        }
-      }, PREPARE_CHECK_INTERVAL_MS);
-    });
-    if (end === 'stopped') return;
-    this.prepareSummary = {
-      prepareStartedAtMs: startedAtMs,
-      prepareEndedAtMs: Date.now(),
-      heldAtStart: preparer.heldCount,
-      gatedViewers: preparer.total,
-      arrivalRatePerSecond: preparer.arrivalRatePerSecond(),
-      prepareEnd: end,
-    };
-    log(
-      `start gate: the run starts with ${preparer.heldCount} of ${preparer.total} viewers waiting ` +
-        `(prepared in ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s at ${preparer.arrivalRatePerSecond().toFixed(1)}/s; ${end})`,
-    );
+    await this.gateSession?.prepare(() => this.stopping !== undefined);
   }
 
   /** Whether stop() was called (e.g. aborted during the prepare phase). */
@@ -212,8 +109,6 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private onReleased(release: GateRelease): void {
-    this.preparer?.released(release.clientId);
-    this.releaseLatenessSeconds.push(release.latenessSeconds);
     const client = this.clients.get(release.clientId);
     if (!client || this.stopping) return;
     client.markReleased(release.releasedAtMs);
@@ -315,7 +210,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     if (event.action === 'start') this.startClient(event.clientId, dueAtMs);
     else {
       // A stage scaled the fleet down: this viewer is gone for good (until a later stage).
-      this.preparer?.forget(event.clientId);
+      this.gateSession?.preparer.forget(event.clientId);
       const client = this.clients.get(event.clientId);
       if (client) void client.stop().then(() => this.fleet.forgetClient(event.clientId));
     }
@@ -323,9 +218,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   /** A viewer is due: let it through the gate (now, or when it arrives), or start it directly. */
   private startClient(clientId: number, dueAtMs: number): void {
-    const gate = this.gate;
-    if (gate && this.preparer?.isGated(clientId) && !gate.isReleased(clientId)) {
-      gate.release(clientId, inputUrlOf(this.command(clientId)), dueAtMs);
+    const session = this.gateSession;
+    if (session?.awaitsRelease(clientId)) {
+      session.due(clientId, inputUrlOf(this.command(clientId)), dueAtMs);
       // Stopped by a stage before its release and due again: back to the gate, released on arrival.
       const client = this.clients.get(clientId);
       if (client && !client.wanted) client.start();
@@ -342,10 +237,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       const spec = this.options.spec;
       const command = this.command(clientId);
       this.options.printCommand?.(command.printable);
+      const gate = this.gateSession?.gate;
       const gatedCommand =
-        gated && this.gate
-          ? withInputUrl(command, this.gate.urlFor(clientId, inputUrlOf(command)))
-          : undefined;
+        gated && gate ? withInputUrl(command, gate.urlFor(clientId, inputUrlOf(command))) : undefined;
       client = new SupervisedClient(
         {
           clientId,
@@ -367,8 +261,8 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
             if (!info.held) this.onViewerStarted(info.clientId, info.pid, info.atMs, info.restart);
           },
           onExited: (info) => {
-            if (!info.willRestart && !this.gate?.isReleased(info.clientId))
-              this.preparer?.forget(info.clientId);
+            if (!info.willRestart && !this.gateSession?.isReleased(info.clientId))
+              this.gateSession?.preparer.forget(info.clientId);
             this.exitCategories[info.category] = (this.exitCategories[info.category] ?? 0) + 1;
             this.metrics.clientExited(info.category);
             this.firstSegmentPending.delete(info.clientId);
@@ -417,37 +311,14 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private readonly firstSegmentPending = new Set<number>();
-  private readonly logFiles = new Map<number, BoundedLogFile>();
+  private readonly logFiles: ClientLogFiles;
 
-  /**
-   * The parser of one run. With `options.logDir`, stderr is also kept per client in a bounded
-   * file (client-<id>.log, 1 MiB + one rotation): off by default, since at trace level a large
-   * swarm writes tens of MB/s.
-   */
+  /** The parser of one run (with its bounded log file when `options.logDir` is set). */
   private createParser(clientId: number): ClientParser {
     const parser = new ClientOutputParser(clientId, (event) => this.onOutput(clientId, event), {
       timed: this.isTimed(clientId),
     });
-    const logDir = this.options.logDir;
-    if (!logDir) return parser;
-    let file = this.logFiles.get(clientId);
-    if (!file) {
-      mkdirSync(logDir, { recursive: true });
-      file = new BoundedLogFile(join(logDir, `client-${clientId}.log`), LOG_FILE_MAX_BYTES);
-      this.logFiles.set(clientId, file);
-    }
-    const log = file;
-    return {
-      logChunk: (chunk, atMs) => {
-        log.write(chunk);
-        parser.logChunk(chunk, atMs);
-      },
-      progressChunk: (chunk, atMs) => parser.progressChunk(chunk, atMs),
-      end: (atMs) => parser.end(atMs),
-      get droppedLines() {
-        return parser.droppedLines;
-      },
-    };
+    return this.logFiles.tee(clientId, parser);
   }
 
   private tracker(clientId: number): PlaybackTracker {
@@ -463,8 +334,8 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   private onOutput(clientId: number, event: ClientOutputEvent): void {
     // The held request at the start gate is ours, not the origin's.
-    if (event.type === 'request' && this.gateUrlPrefix && event.record.url.startsWith(this.gateUrlPrefix))
-      return;
+    const gateUrl = this.gateSession?.urlPrefix;
+    if (event.type === 'request' && gateUrl && event.record.url.startsWith(gateUrl)) return;
     this.fleet.recordEvent(event);
     switch (event.type) {
       case 'request':
@@ -606,15 +477,7 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       startedAtMs: this.startedAtMs,
       stallRestarts: this.stallRestarts,
       timedViewers: this.timedViewerCount(),
-      ...(this.prepareSummary
-        ? {
-            startGate: {
-              ...this.prepareSummary,
-              releaseLatenessSeconds: summarize(this.releaseLatenessSeconds),
-              lateReleases: this.releaseLatenessSeconds.filter((s) => s > LATE_RELEASE_SECONDS).length,
-            },
-          }
-        : {}),
+      ...(this.gateSession?.summary() ? { startGate: this.gateSession.summary() } : {}),
     };
   }
 
@@ -622,10 +485,9 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.scheduler.stop();
-        this.preparer?.stop();
         if (this.endTimer) clearTimeout(this.endTimer);
         await Promise.all([...this.clients.values()].map((client) => client.stop()));
-        await this.gate?.close();
+        await this.gateSession?.close();
         if (this.housekeeping) clearInterval(this.housekeeping);
         if (this.logPolling) clearInterval(this.logPolling);
         if (this.fifoDir) {
@@ -636,116 +498,11 @@ class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         const snapshot = this.snapshot();
         this.finalSnapshot = { ...snapshot, clientsActive: 0 };
         await this.metricsServer.close();
-        for (const file of this.logFiles.values()) file.close();
+        this.logFiles.close();
         this.resolveDone(this.finalSnapshot);
         return this.finalSnapshot;
       })();
     }
     return this.stopping;
-  }
-}
-
-/**
- * Whether viewer `clientId` is one of the `timed` viewers of a fleet of `peak`: spread evenly
- * over the ids (0, peak/timed, 2·peak/timed, …) so the sample covers the whole ramp.
- */
-export function isTimedViewer(clientId: number, timed: number | 'all', peak: number): boolean {
-  if (timed === 'all' || timed >= peak) return true;
-  return (clientId * timed) % peak < timed;
-}
-
-/**
- * The FIFOs of the untimed viewers, made once for the run (each is reopened per ffmpeg run) in
- * a folder the watchdog removes if we die. Undefined when every viewer is timed, or when
- * `mkfifo` is missing (then every viewer is read as it arrives, and a line says so).
- */
-async function createLogFifos(
-  plan: RampPlan,
-  timed: number | 'all',
-  log: (line: string) => void,
-): Promise<string | undefined> {
-  const ids = new Set<number>();
-  for (const event of plan.events)
-    if (!isTimedViewer(event.clientId, timed, plan.peakClients)) ids.add(event.clientId);
-  if (ids.size === 0) return undefined;
-  const mkfifo = findBinary('mkfifo');
-  if (!mkfifo) {
-    log('mkfifo (coreutils) not found: every viewer is timed, at a higher CPU cost');
-    return undefined;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'hls-swarm-logs-'));
-  ownDirectory(dir);
-  try {
-    await createFifos(
-      [...ids].map((id) => join(dir, `client-${id}`)),
-      mkfifo,
-    );
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    releaseDirectory(dir);
-    throw error;
-  }
-  return dir;
-}
-
-/**
- * Starts a swarm of ffmpeg viewers against `options.url`. Resolves once the metrics endpoint
- * listens and the ramp has begun; rejects (before any viewer starts) with a SwarmStartError,
- * PortInUseError or MissingBinaryError the user can act on.
- */
-export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
-  const { spec } = options;
-  const log = options.log ?? (() => {});
-  const plan = buildRampPlan(rampInputFromSpec(spec));
-  const report = await preflight({
-    clients: plan.peakClients,
-    ffmpegPath: options.ffmpegPath,
-    env: options.env,
-  });
-  for (const line of report.lines) log(line);
-  const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
-
-  const metrics = new SwarmMetrics();
-  const metricsServer = await startMetricsServer(metrics, {
-    port: spec.metricsPort ?? resolvePort('swarmMetrics'),
-    host: options.metricsHost,
-  });
-  let gate: StartGate | undefined;
-  try {
-    if (spec.startGate.enabled) {
-      gate = await StartGate.start({
-        port: spec.startGate.port,
-        trickleIntervalMs: trickleIntervalMsFor(parseDurationMs(spec.timeout, 'swarm.timeout')),
-      });
-    }
-    if (options.probeUrl !== false) {
-      const headers = { ...spec.headers };
-      await probeStreamUrl(options.url, {
-        timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
-        headers,
-        resolve: spec.resolve,
-      });
-    }
-    const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
-    if (variant.note) log(`variant: ${variant.note}`);
-    const fifoDir = await createLogFifos(plan, spec.timedViewers, log);
-    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir, gate);
-    swarm.watchSignal();
-    await swarm.prepare();
-    if (swarm.stopped) {
-      // Aborted while preparing: every pre-started viewer is stopped before we say so.
-      await swarm.done;
-      throw (
-        options.signal?.reason ?? new SwarmStartError('the swarm was stopped while preparing its viewers')
-      );
-    }
-    swarm.begin();
-    return swarm;
-  } catch (error) {
-    await gate?.close();
-    await metricsServer.close();
-    if (error instanceof Error && error.name === 'VariantProbeError')
-      throw new SwarmStartError(error.message);
-    throw error;
   }
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originSchema, swarmSchema } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
 import type { RequestRecord } from '../types.js';
-import { isTimedViewer, startSwarm } from './swarm.js';
+import { isTimedViewer } from './log-fifos.js';
+import { startSwarm } from './start-swarm.js';
 import { liveFfmpeg } from './test/processes.js';
 
 /*

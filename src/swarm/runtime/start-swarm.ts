@@ -1,0 +1,74 @@
+import { parseDurationMs, resolvePort } from '../../config/index.js';
+import { detectFfmpeg, selectVariant } from '../command/index.js';
+import { StartGate, trickleIntervalMsFor } from '../gateway/index.js';
+import { SwarmMetrics, startMetricsServer } from '../metrics-server.js';
+import { preflight } from '../preflight.js';
+import type { SwarmOptions } from '../types.js';
+import { SwarmStartError } from './errors.js';
+import type { SwarmHandle } from './handle.js';
+import { createLogFifos } from './log-fifos.js';
+import { probeStreamUrl } from './probe.js';
+import { buildRampPlan, rampInputFromSpec } from './ramp.js';
+import { Swarm } from './swarm.js';
+
+/**
+ * Starts a swarm of ffmpeg viewers against `options.url`. Resolves once the metrics endpoint
+ * listens and the ramp has begun; rejects (before any viewer starts) with a SwarmStartError,
+ * PortInUseError or MissingBinaryError the user can act on.
+ */
+export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
+  const { spec } = options;
+  const log = options.log ?? (() => {});
+  const plan = buildRampPlan(rampInputFromSpec(spec));
+  const report = await preflight({
+    clients: plan.peakClients,
+    ffmpegPath: options.ffmpegPath,
+    env: options.env,
+  });
+  for (const line of report.lines) log(line);
+  const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
+
+  const metrics = new SwarmMetrics();
+  const metricsServer = await startMetricsServer(metrics, {
+    port: spec.metricsPort ?? resolvePort('swarmMetrics'),
+    host: options.metricsHost,
+  });
+  let gate: StartGate | undefined;
+  try {
+    if (spec.startGate.enabled) {
+      gate = await StartGate.start({
+        port: spec.startGate.port,
+        trickleIntervalMs: trickleIntervalMsFor(parseDurationMs(spec.timeout, 'swarm.timeout')),
+      });
+    }
+    if (options.probeUrl !== false) {
+      const headers = { ...spec.headers };
+      await probeStreamUrl(options.url, {
+        timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
+        headers,
+        resolve: spec.resolve,
+      });
+    }
+    const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
+    if (variant.note) log(`variant: ${variant.note}`);
+    const fifoDir = await createLogFifos(plan, spec.timedViewers, log);
+    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir, gate);
+    swarm.watchSignal();
+    await swarm.prepare();
+    if (swarm.stopped) {
+      // Aborted while preparing: every pre-started viewer is stopped before we say so.
+      await swarm.done;
+      throw (
+        options.signal?.reason ?? new SwarmStartError('the swarm was stopped while preparing its viewers')
+      );
+    }
+    swarm.begin();
+    return swarm;
+  } catch (error) {
+    await gate?.close();
+    await metricsServer.close();
+    if (error instanceof Error && error.name === 'VariantProbeError')
+      throw new SwarmStartError(error.message);
+    throw error;
+  }
+}
