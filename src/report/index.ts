@@ -6,6 +6,7 @@
 export * from './build.js';
 export * from './environment.js';
 export * from './format.js';
+export * from './html/index.js';
 export * from './progress.js';
 export * from './redact.js';
 export * from './schema.js';
