@@ -29,7 +29,7 @@ import {
   thresholdEntryFrom,
   type Verdict,
   verdictFromThresholds,
-  writeReport,
+  writeReportAndHtml,
 } from '../report/index.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
 import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';
@@ -431,7 +431,7 @@ export async function runScenario(
     scrapes,
     ...(runError ? { error: runError, errorWithStack: !isUserFacingError(runError) } : {}),
   });
-  await writeReport(reportPath, report);
+  await writeReportAndHtml(reportPath, report);
   log(`[hls-swarm] ${scenario.name}: ${verdict}${reason ? ` (${reason})` : ''}; report ${reportPath}`);
 
   const result: RunResult = {
