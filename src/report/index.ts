@@ -4,6 +4,7 @@
  * report are pure functions of the same results object.
  */
 export * from './build.js';
+export * from './compare.js';
 export * from './environment.js';
 export * from './format.js';
 export * from './html/index.js';
