@@ -7,7 +7,8 @@
 //        [--minutes 10] [--viewers 1000] [--out reports/bench-html-size.html]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseReportForHtml, type Report, renderHtmlReport } from '../src/report/index.js';
+import { renderHtmlReport } from '../src/report/html/index.js';
+import { parseReportForHtml, type Report } from '../src/report/index.js';
 
 const { values } = parseArgs({
   options: {

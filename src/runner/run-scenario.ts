@@ -9,6 +9,7 @@ import {
 } from '../config/index.js';
 import { MetricsSampler } from '../metrics/index.js';
 import { type RunningOrigin, startOrigin } from '../origin/index.js';
+import { writeReportAndHtml } from '../report/html/index.js';
 import {
   buildReport,
   buildTimeline,
@@ -29,7 +30,6 @@ import {
   thresholdEntryFrom,
   type Verdict,
   verdictFromThresholds,
-  writeReportAndHtml,
 } from '../report/index.js';
 import { compileSlo, evaluateThresholds, LiveSloMonitor, type SloAbort } from '../slo/index.js';
 import { type SwarmSnapshot, startSwarm } from '../swarm/index.js';

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { parseReportForHtml, type Report, renderHtmlReport } from '../../report/index.js';
+import { renderHtmlReport } from '../../report/html/index.js';
+import { parseReportForHtml, type Report } from '../../report/index.js';
 import { run as reportCommand } from './report.js';
 
 // A report recorded from a real run by src/report/test/record-reports.ts.

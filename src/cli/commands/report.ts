@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { htmlPathFor, ReportFileError, readReportFile, writeHtmlReport } from '../../report/index.js';
+import { htmlPathFor, writeHtmlReport } from '../../report/html/index.js';
+import { ReportFileError, readReportFile } from '../../report/index.js';
 import { UsageError } from '../errors.js';
 
 export const usage = `Usage: hls-swarm report html <report.json> [--out FILE]

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, groupMembers, waitUntil } from '../../system/test/processes.js';
+import { parseReportForHtml } from '../read.js';
 import { REPORT_SCHEMA_VERSION, type Report, type RunSummary } from '../schema.js';
 import { writeTextAtomic } from '../write.js';
-import { parseReportForHtml, renderRunIndex, writeHtmlReport } from './index.js';
+import { renderRunIndex, writeHtmlReport } from './index.js';
 import { HeadlessChromium } from './test/chromium.js';
 
 /*

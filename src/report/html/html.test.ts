@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatClock } from '../format.js';
+import { parseReportForHtml, ReportFileError, readReportFile } from '../read.js';
 import { REPORT_SCHEMA_VERSION, type Report, type RunSummary } from '../schema.js';
 import { escapeHtml } from './escape.js';
-import {
-  buildCharts,
-  parseReportForHtml,
-  ReportFileError,
-  readReportFile,
-  renderHtmlReport,
-  renderRunIndex,
-} from './index.js';
+import { buildCharts, renderHtmlReport, renderRunIndex } from './index.js';
 
 // Reports recorded from real runs by src/report/test/record-reports.ts.
 const FIXTURES = ['pass', 'outage', 'interrupted'] as const;

@@ -2,8 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { formatClock } from '../format.js';
 import type { RunSummary } from '../schema.js';
 import { escapeHtml } from './escape.js';
-import { PAGE_CSS, verdictClass } from './render.js';
-import { htmlPathFor } from './write.js';
+import { PAGE_CSS, verdictClass } from './style.js';
 
 /*
  * reports/index.html: every scenario of the last run (from the run summary) with its verdict,
@@ -30,7 +29,7 @@ export function renderRunIndex(summary: RunSummary, options: { reportDir: string
     .map((entry) => {
       const verdict = entry.verdict ?? 'no report';
       const links = entry.reportPath
-        ? `<a href="${escapeHtml(link(options.reportDir, options.root, htmlPathFor(entry.reportPath)))}">HTML</a> · <a href="${escapeHtml(link(options.reportDir, options.root, entry.reportPath))}">JSON</a>`
+        ? `<a href="${escapeHtml(link(options.reportDir, options.root, entry.reportPath.replace(/(\.json)?$/i, '.html')))}">HTML</a> · <a href="${escapeHtml(link(options.reportDir, options.root, entry.reportPath))}">JSON</a>`
         : '<span class="muted">none</span>';
       const thresholds = entry.thresholds
         ? `${entry.thresholds.total - entry.thresholds.failed} of ${entry.thresholds.total} held${entry.thresholds.failedStrict ? ` (${entry.thresholds.failedStrict} strict failed)` : ''}`

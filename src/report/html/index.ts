@@ -4,6 +4,5 @@
  */
 export { buildCharts, type ChartSpec, type ChartsData } from './charts.js';
 export { renderRunIndex } from './index-page.js';
-export { type HtmlReport, parseReportForHtml, ReportFileError, readReportFile } from './load.js';
 export { renderHtmlReport } from './render.js';
 export { htmlPathFor, writeHtmlReport, writeReportAndHtml } from './write.js';

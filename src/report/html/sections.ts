@@ -1,7 +1,7 @@
 import { formatBitrate, formatBytes, formatNumber, formatPercent, formatSeconds } from '../format.js';
+import type { HtmlReport } from '../read.js';
 import type { ReportScrapeHealth, SwarmReport } from '../schema.js';
 import { escapeHtml, keyValueTable } from './escape.js';
-import type { HtmlReport } from './load.js';
 
 /*
  * The page's sections below the charts: distributions, start gate, requests, origin,

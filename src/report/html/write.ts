@@ -1,6 +1,6 @@
+import type { HtmlReport } from '../read.js';
 import type { Report } from '../schema.js';
 import { writeReport, writeTextAtomic } from '../write.js';
-import type { HtmlReport } from './load.js';
 import { renderHtmlReport } from './render.js';
 
 /** `reports/x/y.json` → `reports/x/y.html` */

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+// The run index only: not the report page's chart code, which reads the swarm's ramp plan.
+import { renderRunIndex } from '../../report/html/index-page.js';
 import {
   collectEnvironment,
   formatSummary,
@@ -8,7 +10,6 @@ import {
   type Report,
   type RunSummary,
   type RunSummaryEntry,
-  renderRunIndex,
   reportSchema,
   writeRunSummary,
   writeTextAtomic,

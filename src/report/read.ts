@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { HlsSwarmError } from '../../system/index.js';
-import { REPORT_SCHEMA_VERSION, type Report, reportSchema } from '../schema.js';
+import { HlsSwarmError } from '../system/index.js';
+import { REPORT_SCHEMA_VERSION, type Report, reportSchema } from './schema.js';
 
 /*
  * Reading a report file written by this or another hls-swarm of the same schema version.
