@@ -56,9 +56,14 @@ export const CHART_SCRIPT = `
   function overlay(u) {
     var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height, dpr = window.devicePixelRatio || 1;
     ctx.save();
+    // uPlot leaves the axes' alignment on the context.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     if (data.steady) {
-      var x0 = u.valToPos(data.steady.startSeconds, 'x', true);
-      var x1 = u.valToPos(data.steady.endSeconds, 'x', true);
+      // Clamped to the plot: a window past the last sample must not paint the margin.
+      var left = u.bbox.left, right = u.bbox.left + u.bbox.width;
+      var x0 = Math.max(left, Math.min(right, u.valToPos(data.steady.startSeconds, 'x', true)));
+      var x1 = Math.max(left, Math.min(right, u.valToPos(data.steady.endSeconds, 'x', true)));
       ctx.fillStyle = 'rgba(34, 197, 94, 0.10)';
       ctx.fillRect(x0, top, x1 - x0, height);
       ctx.fillStyle = 'rgba(21, 128, 61, 0.9)';
