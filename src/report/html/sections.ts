@@ -169,7 +169,7 @@ export function keyNumbers(report: HtmlReport): string {
   const failed = requests.reduce((sum, counts) => sum + counts.failed, 0);
   const tiles: [string, string, boolean][] = [
     [
-      'viewers started',
+      'viewer starts (restarts incl.) / target',
       `${swarm.clientsStarted} / ${swarm.clientsTarget}`,
       swarm.clientsStarted < swarm.clientsTarget,
     ],
