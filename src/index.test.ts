@@ -26,6 +26,7 @@ const PUBLIC_VALUES = [
   'buildClientCommand',
   'catalogueEntry',
   'classifyRequestUrl',
+  'compareReports',
   'compileSlo',
   'defineScenario',
   'detectFfmpeg',
@@ -37,9 +38,11 @@ const PUBLIC_VALUES = [
   'parseAccessLog',
   'parseDurationMs',
   'parseScenario',
+  'readReportFile',
   'redactHeaders',
   'redactText',
   'redactUrl',
+  'renderHtmlReport',
   'reportJsonSchema',
   'reportSchema',
   'runScenario',
@@ -49,6 +52,7 @@ const PUBLIC_VALUES = [
   'startOrigin',
   'startSwarm',
   'validateScenario',
+  'writeHtmlReport',
   'writeReport',
 ];
 

@@ -33,11 +33,14 @@ export { catalogueEntry, METRIC_CATALOGUE, MetricsSampler, parseAccessLog } from
 export type { OriginExporters, OriginStatus, RunningOrigin, StartOriginOptions } from './origin/index.js';
 // origin: start one of the five origin kinds on its own.
 export { OriginStartError, startOrigin } from './origin/index.js';
+export { renderHtmlReport, writeHtmlReport } from './report/html/index.js';
 export type { Report, Verdict } from './report/index.js';
-// report: the JSON report, its schema and the console summary.
+// report: the JSON report, its schema, the console summary, the HTML page and the baseline comparison.
 export {
+  compareReports,
   formatSummary,
   REPORT_SCHEMA_VERSION,
+  readReportFile,
   reportJsonSchema,
   reportSchema,
   writeReport,

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, string> = {
   doctor: 'Check what this machine has for each origin kind (--fix installs what is missing)',
   run: 'Run a swarm of ffmpeg viewers against a stream URL',
   origin: 'Start an origin (python, nginx, vm, container) until Ctrl-C',
+  compare: 'Compare a run with a baseline report; exit 1 on a regression beyond the bound',
+  report: 'Render a JSON report as a self-contained HTML page (report html <report.json>)',
 };
 
 interface CommandModule {

@@ -4,9 +4,11 @@
  * report are pure functions of the same results object.
  */
 export * from './build.js';
+export * from './compare.js';
 export * from './environment.js';
 export * from './format.js';
 export * from './progress.js';
+export * from './read.js';
 export * from './redact.js';
 export * from './schema.js';
 export * from './summary.js';

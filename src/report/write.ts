@@ -29,17 +29,22 @@ export function reportPathFor(reportDir: string, fileStem: string, testSlug: str
   return join(reportDir, slugify(fileStem), `${slugify(testSlug)}.json`);
 }
 
-/** Writes JSON atomically: a temporary file in the same folder, then rename over the target. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/** Writes text atomically: a temporary file in the same folder, then rename over the target. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+    await writeFile(tmp, text, 'utf8');
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+/** Writes JSON atomically (writeTextAtomic). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigError, parseScenario, parseWith, type Scenario, sloSchema } from '../config/index.js';
+import { writeReportAndHtml } from '../report/html/index.js';
 import {
   originReportFrom,
   type ReportScrapeHealth,
@@ -6,7 +7,6 @@ import {
   reportPathFor,
   reportTimeseriesFrom,
   slugify,
-  writeReport,
 } from '../report/index.js';
 import { compileSlo } from '../slo/index.js';
 import { redactText } from '../system/index.js';
@@ -196,7 +196,7 @@ export async function runScenario(
     ...(state.error ? { error: state.error } : {}),
     ...(state.capacity ? { capacity: state.capacity.capacity } : {}),
   });
-  await writeReport(context.reportPath, report);
+  await writeReportAndHtml(context.reportPath, report);
   const { verdict, reason, thresholds } = judgement;
   context.log(`${verdict}${reason ? ` (${reason})` : ''}; report ${context.reportPath}`);
   return {

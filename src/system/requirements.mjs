@@ -114,6 +114,13 @@ export const REQUIREMENTS = [
   },
   { binary: 'ss', debianPackage: 'iproute2', purpose: 'naming the process that holds a busy port' },
   { binary: 'ps', debianPackage: 'procps', purpose: 'process checks in tests' },
+  {
+    binary: 'chromium',
+    debianPackage: 'chromium',
+    versionArgs: ['--version'],
+    versionPattern: /Chromium (\S+)/,
+    purpose: 'opening the HTML reports in the browser tests',
+  },
 ];
 
 /** Which binaries each origin kind needs (the swarm itself needs ffmpeg and ffprobe). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { reportSchema, runSummarySchema } from '../report/index.js';
@@ -38,6 +39,13 @@ describe('hls-swarm/vitest plugin (real origin and viewers)', () => {
     expect(summary.scenarios).toEqual([
       expect.objectContaining({ test: 'holds its thresholds', verdict: 'pass', testState: 'passed' }),
     ]);
+    // The HTML page beside the JSON report, and the run index linking it.
+    expect(await readFile(join(run.reportDir, 'pass', 'holds-its-thresholds.html'), 'utf8')).toContain(
+      '<div class="verdict">pass</div>',
+    );
+    expect(await readFile(join(run.reportDir, 'index.html'), 'utf8')).toContain(
+      '<a href="pass/holds-its-thresholds.html">HTML</a>',
+    );
     // Live progress (every 3 s here) and the end summary, as plain lines.
     expect(run.output).toMatch(/\[hls-swarm\] holds its thresholds +\d+s\/10s +\w+ +clients \d\/2 +seg\/s/);
     expect(run.output).toContain('hls-swarm holds its thresholds: PASS');

@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+// The run index only: not the report page's chart code, which reads the swarm's ramp plan.
+import { renderRunIndex } from '../../report/html/index-page.js';
 import {
   collectEnvironment,
   formatSummary,
   REPORT_SCHEMA_VERSION,
   type Report,
+  type RunSummary,
   type RunSummaryEntry,
   reportSchema,
   writeRunSummary,
+  writeTextAtomic,
 } from '../../report/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
 import { hlsSwarmMeta, PROGRESS_PREFIX } from '../shared.js';
@@ -133,7 +137,7 @@ export class HlsSwarmReporter implements Reporter {
   private async writeSummary(reason: TestRunEndReason): Promise<void> {
     if (this.entries.length === 0) return;
     const path = join(this.options.reportDir, 'summary.json');
-    await writeRunSummary(path, {
+    const summary: RunSummary = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       startedAt: this.startedAt.toISOString(),
@@ -141,9 +145,12 @@ export class HlsSwarmReporter implements Reporter {
       reason,
       scenarios: [...this.entries],
       environment: collectEnvironment(),
-    });
+    };
+    await writeRunSummary(path, summary);
+    // The run index: every scenario of this run with links to its HTML and JSON reports.
+    await writeTextAtomic(join(this.options.reportDir, 'index.html'), renderRunIndex(summary, this.options));
     this.write(
-      `[hls-swarm] ${this.entries.length} scenario test(s); summary ${relative(this.options.root, path)}`,
+      `[hls-swarm] ${this.entries.length} scenario test(s); summary ${relative(this.options.root, path)}, index ${relative(this.options.root, join(this.options.reportDir, 'index.html'))}`,
     );
   }
 }

@@ -1,0 +1,199 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatClock } from '../format.js';
+import { parseReportForHtml, ReportFileError, readReportFile } from '../read.js';
+import { REPORT_SCHEMA_VERSION, type Report, type RunSummary } from '../schema.js';
+import { escapeHtml } from './escape.js';
+import { buildCharts, renderHtmlReport, renderRunIndex } from './index.js';
+
+// Reports recorded from real runs by src/report/test/record-reports.ts.
+const FIXTURES = ['pass', 'outage', 'interrupted'] as const;
+const fixturePath = (name: string) => new URL(`../test/fixtures/${name}.json`, import.meta.url).pathname;
+
+async function fixture(name: string): Promise<Report> {
+  return JSON.parse(await readFile(fixturePath(name), 'utf8')) as Report;
+}
+
+function decode(text: string): string {
+  return text
+    .replace(/<[^>]+>/g, '')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&')
+    .trim();
+}
+
+/** The thresholds table's rows as cell texts. */
+function thresholdRows(html: string): string[][] {
+  const table = html.match(/<table class="grid thresholds">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/)?.[1] ?? '';
+  return [...table.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...(row[1] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => decode(cell[1] ?? '')),
+  );
+}
+
+const tmpDirs: string[] = [];
+afterEach(async () => {
+  for (const dir of tmpDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('renderHtmlReport on recorded reports', () => {
+  it.each(FIXTURES)('%s: banner, thresholds table matching the JSON, one plot per chart', async (name) => {
+    const report = await fixture(name);
+    const html = renderHtmlReport(parseReportForHtml(report, name));
+    expect(html).toMatch(
+      new RegExp(
+        `<div class="banner v-${report.verdict}" id="verdict"><div class="verdict">${report.verdict}</div>`,
+      ),
+    );
+    expect(html).toContain(`<h1>${report.scenario.name}</h1>`);
+    if (report.reason) expect(html).toContain(`<div class="reason">${escapeHtml(report.reason)}</div>`);
+
+    const rows = thresholdRows(html);
+    expect(rows).toHaveLength(report.thresholds.length);
+    for (const [index, threshold] of report.thresholds.entries()) {
+      const [metric, expression, window, , held, gate] = rows[index] ?? [];
+      expect([metric, expression, window]).toEqual([
+        threshold.metric,
+        threshold.expression,
+        threshold.window,
+      ]);
+      expect(held).toBe(threshold.ok ? '✓' : '✗');
+      expect(gate?.startsWith(threshold.strict ? 'strict' : 'reported only')).toBe(true);
+    }
+
+    const charts = buildCharts(report);
+    expect(charts?.charts.length).toBeGreaterThan(0);
+    const plots = [...html.matchAll(/<div class="plot" id="chart-([^"]+)"><\/div>/g)].map(
+      (match) => match[1],
+    );
+    expect(plots).toEqual(charts?.charts.map((chart) => chart.id));
+  });
+
+  it.each(FIXTURES)('%s: no URL the browser could load; URLs only as text the report holds', async (name) => {
+    const report = await fixture(name);
+    const html = renderHtmlReport(parseReportForHtml(report, name));
+    expect(html).not.toMatch(/\b(src|href|action|srcset)\s*=/i);
+    expect(html).not.toMatch(/url\(|@import/i);
+    const withoutConfig = html.replace(/<pre class="config">[\s\S]*?<\/pre>/, '');
+    const allowed = new Set([
+      report.origin?.streamUrl,
+      ...Object.values(report.origin?.exporters ?? {}),
+      ...Object.values(report.scrapes).map((scrape) => scrape.url),
+    ]);
+    const urls = [...withoutConfig.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((match) => match[0]);
+    for (const url of urls) expect(allowed).toContain(url);
+  });
+
+  it('marks the steady window and the origin-stop action of the outage run on the charts', async () => {
+    const report = await fixture('outage');
+    const charts = buildCharts(report);
+    const timeseries = report.timeseries;
+    if (!charts || !timeseries || report.timeline.steadyStartMs === null)
+      throw new Error('the fixture has a timeseries');
+    expect(charts.steady?.startSeconds).toBeCloseTo(
+      (report.timeline.steadyStartMs - timeseries.startMs) / 1000,
+      6,
+    );
+    expect(charts.markers).toEqual(
+      report.timeline.actions.map((action) => ({
+        atSeconds: (action.atMs - timeseries.startMs) / 1000,
+        label: action.name,
+        ok: action.ok,
+      })),
+    );
+    // The planned target follows the scenario's ramp to its clients.
+    const planned = charts.charts
+      .find((chart) => chart.id === 'viewers')
+      ?.series.find((series) => series.column === 'plan');
+    expect(Math.max(...(planned?.values.map(Number) ?? [0]))).toBe(
+      report.scenario.config.swarm && (report.scenario.config.swarm as { clients: number }).clients,
+    );
+  });
+
+  it('the scenario config is shown redacted as the JSON has it', async () => {
+    const report = await fixture('pass');
+    const html = renderHtmlReport(parseReportForHtml(report, 'pass'));
+    expect(html).toContain('&quot;Authorization&quot;: &quot;[redacted]&quot;');
+    expect(html).not.toContain('recorded-secret-token');
+  });
+
+  it('accepts a verdict and threshold flag it does not know yet, shown neutral', async () => {
+    const report = await fixture('pass');
+    const newer = {
+      ...report,
+      verdict: 'inconclusive',
+      thresholds: report.thresholds.map((threshold) => ({
+        ...threshold,
+        unreliable: 'the generator was saturated',
+      })),
+    };
+    const html = renderHtmlReport(parseReportForHtml(newer, 'newer.json'));
+    expect(html).toContain(
+      '<div class="banner v-other" id="verdict"><div class="verdict">inconclusive</div>',
+    );
+    expect(html.match(/>unreliable<\/span>/g)).toHaveLength(report.thresholds.length);
+  });
+});
+
+describe('bad input', () => {
+  it('names the file and the problem', async () => {
+    const report = await fixture('pass');
+    expect(() => parseReportForHtml([1, 2], 'a.json')).toThrow(
+      /a\.json is not an hls-swarm report: expected a JSON object/,
+    );
+    expect(() =>
+      parseReportForHtml({ ...report, schemaVersion: REPORT_SCHEMA_VERSION + 1 }, 'b.json'),
+    ).toThrow(
+      `b.json has report schemaVersion ${REPORT_SCHEMA_VERSION + 1}; this hls-swarm reads version ${REPORT_SCHEMA_VERSION}`,
+    );
+    const { timeline: _timeline, ...withoutTimeline } = report;
+    expect(() => parseReportForHtml(withoutTimeline, 'c.json')).toThrow(
+      /c\.json is not a valid hls-swarm report:\n {2}timeline: /,
+    );
+    await expect(readReportFile('/nonexistent/d.json')).rejects.toThrow(
+      '/nonexistent/d.json does not exist.',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-html-'));
+    tmpDirs.push(dir);
+    await writeFile(join(dir, 'e.json'), '{ not json');
+    await expect(readReportFile(join(dir, 'e.json'))).rejects.toBeInstanceOf(ReportFileError);
+  });
+});
+
+describe('renderRunIndex', () => {
+  it('lists every scenario with its verdict, duration and relative links', async () => {
+    const reports = await Promise.all(FIXTURES.map(fixture));
+    const summary: RunSummary = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: reports[0]?.tool ?? { name: 'hls-swarm', version: '0' },
+      startedAt: reports[0]?.timeline.startedAt ?? '',
+      endedAt: reports[2]?.timeline.endedAt ?? '',
+      reason: 'failed',
+      scenarios: reports.map((report, index) => ({
+        file: `scenarios/${FIXTURES[index]}.load.ts`,
+        test: report.scenario.name,
+        scenario: report.scenario.name,
+        verdict: report.verdict,
+        testState: report.verdict === 'pass' ? 'passed' : 'failed',
+        reportPath: `reports/${FIXTURES[index]}/${FIXTURES[index]}.json`,
+        durationSeconds: report.timeline.durationSeconds,
+        thresholds: null,
+        errors: [],
+      })),
+      environment: reports[0]?.environment ?? ({} as RunSummary['environment']),
+    };
+    const html = renderRunIndex(summary, { reportDir: '/project/reports', root: '/project' });
+    for (const [index, name] of FIXTURES.entries()) {
+      const report = reports[index] as Report;
+      expect(html).toContain(`<td class="verdict-cell v-${report.verdict}"><span>${report.verdict}</span>`);
+      expect(html).toContain(
+        `<a href="${name}/${name}.html">HTML</a> · <a href="${name}/${name}.json">JSON</a>`,
+      );
+      expect(html).toContain(`<td class="num">${formatClock(report.timeline.durationSeconds)}</td>`);
+    }
+  });
+});
