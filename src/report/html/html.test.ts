@@ -121,14 +121,14 @@ describe('renderHtmlReport on recorded reports', () => {
     expect(html).not.toContain('recorded-secret-token');
   });
 
-  it('accepts a verdict and threshold flag it does not know yet, shown neutral', async () => {
+  it('shows an inconclusive verdict neutral and marks unreliable thresholds', async () => {
     const report = await fixture('pass');
     const newer = {
       ...report,
       verdict: 'inconclusive',
       thresholds: report.thresholds.map((threshold) => ({
         ...threshold,
-        unreliable: 'the generator was saturated',
+        unreliable: true,
       })),
     };
     const html = renderHtmlReport(parseReportForHtml(newer, 'newer.json'));
