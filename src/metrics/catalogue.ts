@@ -66,7 +66,7 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     type: 'trend',
     unit: 'seconds',
     labels: [],
-    meaning: 'Viewer spawn → first segment complete, one value per (re)start',
+    meaning: 'Viewer start (release by the start gate, or spawn) → first segment complete, per (re)start',
   },
   {
     name: 'playback_speed',
@@ -75,6 +75,14 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     unit: 'ratio',
     labels: [],
     meaning: 'Media time advanced / wall time per viewer per progress window (1 = realtime)',
+  },
+  {
+    name: 'live_edge_drift',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning: 'How far a viewer fell behind its best position relative to the wall clock, per progress window',
   },
   {
     name: 'request_errors',

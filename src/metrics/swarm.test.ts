@@ -31,7 +31,7 @@ describe('SwarmRecorder', () => {
     );
     swarm.emit('request', request({ status: 404, ok: false, error: 'http', startMs: T0 + 500 }));
     swarm.emit('startup', { clientId: 1, atMs: T0 + 900, seconds: 1.5 });
-    swarm.emit('playback', { clientId: 2, atMs: T0 + 900, speed: 0.5, stalled: true });
+    swarm.emit('playback', { clientId: 2, atMs: T0 + 900, speed: 0.5, stalled: true, driftSeconds: 4.5 });
     now = T0 + 1000;
     recorder.tick();
 
@@ -42,6 +42,8 @@ describe('SwarmRecorder', () => {
     expect(duration?.type === 'trend' && [...duration.values]).toEqual([0.2, 0.4]);
     expect(store.window('manifest_ttfb', {}, ...all)?.count).toBe(1);
     expect(store.window('startup_time', {}, ...all)).toMatchObject({ count: 1 });
+    const drift = store.window('live_edge_drift', {}, ...all);
+    expect(drift?.type === 'trend' && [...drift.values]).toEqual([4.5]);
     expect(store.window('request_errors', {}, ...all)).toMatchObject({ type: 'rate', hits: 1, total: 4 });
     expect(store.window('request_errors', { kind: 'manifest' }, ...all)).toMatchObject({ hits: 0, total: 1 });
     expect(store.window('http_errors', { status: '404' }, ...all)).toMatchObject({ increase: 1 });

@@ -24,6 +24,7 @@ export const SWARM_TRENDS = [
   'manifest_duration',
   'startup_time',
   'playback_speed',
+  'live_edge_drift',
 ] as const;
 
 /** When a request is measured: its last byte if known, else its headers, else its start. */
@@ -118,6 +119,8 @@ export class SwarmRecorder {
 
   private onPlayback(sample: PlaybackSample): void {
     this.store.addTrend('playback_speed', {}, sample.atMs, sample.speed);
+    if (sample.driftSeconds !== undefined)
+      this.store.addTrend('live_edge_drift', {}, sample.atMs, sample.driftSeconds);
     if (sample.stalled) this.stalledClients.add(sample.clientId);
     else this.stalledClients.delete(sample.clientId);
   }

@@ -94,6 +94,9 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
       manifestDurationSeconds: distribution(snapshot.manifestDurationSeconds),
       startupSeconds: distribution(snapshot.startupSeconds),
       playbackSpeed: distribution(snapshot.playbackSpeed),
+      ...(snapshot.liveEdgeDriftSeconds
+        ? { liveEdgeDriftSeconds: distribution(snapshot.liveEdgeDriftSeconds) }
+        : {}),
     },
   };
 }

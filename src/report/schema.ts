@@ -152,6 +152,9 @@ export const swarmReportSchema = z
       manifestDurationSeconds: distributionSummarySchema,
       startupSeconds: distributionSummarySchema,
       playbackSpeed: distributionSummarySchema,
+      liveEdgeDriftSeconds: distributionSummarySchema
+        .optional()
+        .describe('How far behind their best position viewers fell, per progress window (live_edge_drift)'),
     }),
   })
   .describe('What the viewers saw (whole run); null when the swarm never started');

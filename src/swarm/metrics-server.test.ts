@@ -42,7 +42,7 @@ describe('swarm metrics', () => {
     metrics.setDroppedLinesTotal(5);
     metrics.setDroppedLinesTotal(7);
     metrics.setDroppedLinesTotal(7);
-    metrics.playback({ clientId: 0, atMs: 0, speed: 1.0, stalled: false });
+    metrics.playback({ clientId: 0, atMs: 0, speed: 1.0, stalled: false, driftSeconds: 3 });
     const text = await metrics.registry.metrics();
     expect(text).toContain('hls_swarm_clients_active 2');
     expect(text).toContain('hls_swarm_clients_target 3');
@@ -57,6 +57,7 @@ describe('swarm metrics', () => {
     expect(text).toContain('hls_swarm_segment_ttfb_seconds_count 1');
     expect(text).toContain('hls_swarm_dropped_log_lines_total 7');
     expect(text).toContain('hls_swarm_playback_speed_count 1');
+    expect(text).toContain('hls_swarm_live_edge_drift_seconds_bucket{le="4"} 1');
     // A second swarm's registry is separate (never prom-client's global one).
     expect(await other.registry.metrics()).toContain('hls_swarm_clients_started_total 0');
   });

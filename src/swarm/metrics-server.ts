@@ -10,6 +10,8 @@ import type { ExitCategory, PlaybackSample, RequestRecord } from './types.js';
  */
 
 const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32];
+/** Seconds behind: within a segment, a few segments, a playlist window, lost. */
+const DRIFT_BUCKETS = [0.5, 1, 2, 4, 8, 16, 32, 64];
 const SPEED_BUCKETS = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1, 1.01, 1.02, 1.05, 1.1, 1.5, 2, 4];
 const STARTUP_BUCKETS_SECONDS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34];
 
@@ -34,6 +36,7 @@ export class SwarmMetrics {
   private readonly expiredSkips: Counter;
   private readonly playlistReloadFailures: Counter;
   private readonly playbackSpeed: Histogram;
+  private readonly liveEdgeDrift: Histogram;
   private readonly playbackSpeedMean: Gauge;
   private readonly startup: Histogram;
   private droppedLinesSeen = 0;
@@ -142,6 +145,12 @@ export class SwarmMetrics {
       buckets: SPEED_BUCKETS,
       registers,
     });
+    this.liveEdgeDrift = new Histogram({
+      name: 'hls_swarm_live_edge_drift_seconds',
+      help: 'How far each viewer fell behind its best position relative to the wall clock, per window',
+      buckets: DRIFT_BUCKETS,
+      registers,
+    });
     this.playbackSpeedMean = new Gauge({
       name: 'hls_swarm_playback_speed_mean',
       help: 'Mean of each running client’s latest playback speed window',
@@ -202,6 +211,8 @@ export class SwarmMetrics {
 
   playback(sample: PlaybackSample): void {
     if (Number.isFinite(sample.speed)) this.playbackSpeed.observe(sample.speed);
+    if (sample.driftSeconds !== undefined && Number.isFinite(sample.driftSeconds))
+      this.liveEdgeDrift.observe(sample.driftSeconds);
   }
 
   setPlaybackSpeedMean(mean: number | undefined): void {

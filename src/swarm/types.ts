@@ -134,6 +134,11 @@ export interface SwarmSnapshot {
   manifestDurationSeconds: DistributionSummary;
   startupSeconds: DistributionSummary;
   playbackSpeed: DistributionSummary;
+  /**
+   * How far behind the live edge viewers fell since they started, per progress window: the
+   * drop of (media position − wall time since start) from its best (0 = keeping pace).
+   */
+  liveEdgeDriftSeconds?: DistributionSummary;
   throughputBytesPerSecond: number;
   droppedLines: number;
   ffmpeg: { path: string; version: string };

@@ -17,6 +17,7 @@ const DISTRIBUTIONS: { key: keyof SwarmReport['distributions']; label: string; s
   { key: 'manifestDurationSeconds', label: 'Manifest download' },
   { key: 'manifestTtfbSeconds', label: 'Manifest TTFB' },
   { key: 'playbackSpeed', label: 'Playback speed', speed: true },
+  { key: 'liveEdgeDriftSeconds', label: 'Drift behind the live edge' },
 ];
 
 const QUANTILES = ['min', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
@@ -41,9 +42,10 @@ function distributionRow(label: string, summary: Distribution, speed?: boolean):
 
 export function distributionsSection(swarm: SwarmReport | null): string {
   if (!swarm) return '';
-  const rows = DISTRIBUTIONS.map(({ key, label, speed }) =>
-    distributionRow(label, swarm.distributions[key], speed),
-  );
+  const rows = DISTRIBUTIONS.flatMap(({ key, label, speed }) => {
+    const summary = swarm.distributions[key];
+    return summary ? [distributionRow(label, summary, speed)] : [];
+  });
   return `<section id="distributions"><h2>Distributions (whole run, all viewers)</h2><table class="dist"><tbody>${rows.join('')}</tbody></table></section>`;
 }
 

@@ -36,6 +36,7 @@ export type SwarmSnapshotStatsPart = Pick<
   | 'manifestDurationSeconds'
   | 'startupSeconds'
   | 'playbackSpeed'
+  | 'liveEdgeDriftSeconds'
   | 'throughputBytesPerSecond'
   | 'connectFailures'
   | 'segmentsFailed'
@@ -87,6 +88,8 @@ export class FleetStats {
   private readonly startup = new Distribution(1e6);
   /** Playback speed recorded in 1/10000 units. */
   private readonly playbackSpeed = new Distribution(1e4);
+  /** How far behind its own best position each viewer plays, per progress window (µs units). */
+  private readonly liveEdgeDrift = new Distribution(1e6);
   private readonly latestPlayback = new Map<number, PlaybackSample>();
   private readonly httpErrorCounts: Record<string, number> = {};
   private readonly errorCounts: FleetCounters['requestErrors'] = {
@@ -144,6 +147,7 @@ export class FleetStats {
 
   recordPlayback(sample: PlaybackSample): void {
     this.playbackSpeed.record(sample.speed);
+    if (sample.driftSeconds !== undefined) this.liveEdgeDrift.record(sample.driftSeconds);
     this.latestPlayback.set(sample.clientId, sample);
   }
 
@@ -263,6 +267,7 @@ export class FleetStats {
       manifestDurationSeconds: this.summary('manifest', 'duration'),
       startupSeconds: this.startupSummary(),
       playbackSpeed: this.playbackSpeedSummary(),
+      liveEdgeDriftSeconds: this.liveEdgeDrift.summary(),
       throughputBytesPerSecond: this.throughputBytesPerSecond(nowMs),
       connectFailures: this.connectFailureCount,
       segmentsFailed: this.segmentFailureCount,

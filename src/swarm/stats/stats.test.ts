@@ -188,6 +188,15 @@ describe('FleetStats: merged distributions', () => {
     expect(stats.stalledClients()).toBe(0);
     expect(stats.playbackSpeedSummary().count).toBe(4);
   });
+
+  it('summarises the drift behind the live edge from the windows that know it', () => {
+    const stats = new FleetStats();
+    stats.recordPlayback({ clientId: 1, atMs: 1, speed: 1, stalled: false, driftSeconds: 0 });
+    stats.recordPlayback({ clientId: 2, atMs: 1, speed: 0.6, stalled: true, driftSeconds: 4 });
+    stats.recordPlayback({ clientId: 3, atMs: 1, speed: 1, stalled: false });
+    const drift = stats.snapshotParts(2).liveEdgeDriftSeconds;
+    expect(drift).toMatchObject({ count: 2, min: 0, max: 4 });
+  });
 });
 
 /** Feeds a 10 s-window tracker, started at 0, the (wall ms, out_time µs) progress points; returns its samples. */
