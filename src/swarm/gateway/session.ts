@@ -100,6 +100,11 @@ export class GateSession {
     };
   }
 
+  /** No viewer is spawned from now on (the swarm is stopping: viewers gone early must not make room for new ones). */
+  stopSpawning(): void {
+    this.preparer.stop();
+  }
+
   async close(): Promise<void> {
     this.preparer.stop();
     await this.gate.close();

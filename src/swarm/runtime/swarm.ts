@@ -485,6 +485,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.scheduler.stop();
+        this.gateSession?.stopSpawning();
         if (this.endTimer) clearTimeout(this.endTimer);
         await Promise.all([...this.clients.values()].map((client) => client.stop()));
         await this.gateSession?.close();
