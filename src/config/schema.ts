@@ -320,6 +320,34 @@ export const generatorSchema = z.strictObject({
     ),
 });
 
+const percentText = /^\s*\d+(?:\.\d+)?\s*%\s*$/;
+
+/*
+ * Baseline gate (src/report/baseline.ts): the same scenario's report from an earlier run (the
+ * last release, a CI artifact) and the change for the worse each release-gate figure may show.
+ * A directory is looked up with the report layout (<dir>/<file stem>/<test slug>.json).
+ */
+export const baselineSchema = z.strictObject({
+  report: z
+    .string({ error: 'expected the path of a baseline report (a .json file, or a reports directory)' })
+    .min(1, { error: 'expected the path of a baseline report (a .json file, or a reports directory)' })
+    .describe(
+      "Baseline report file, or a reports directory holding this scenario's report; relative to the working directory",
+    ),
+  maxRegression: z
+    .string()
+    .regex(percentText, { error: "expected a percentage such as '10%'" })
+    .default('10%')
+    .describe('Allowed change for the worse on each compared figure'),
+  strict: z.boolean().default(true).describe('false: the comparisons are reported without failing the run'),
+  missing: z
+    .enum(['error', 'warn'], { error: "expected 'error' or 'warn'" })
+    .default('error')
+    .describe(
+      "No report at the path: 'error' stops the run before anything starts; 'warn' runs without a baseline (a first run)",
+    ),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z
     .string({ error: 'expected a scenario name' })
@@ -331,6 +359,7 @@ export const scenarioSchema = z.strictObject({
   metrics: metricsSchema.default(metricsSchema.parse({})),
   report: reportSchemaOptions.default(reportSchemaOptions.parse({})),
   generator: generatorSchema.default(generatorSchema.parse({})),
+  baseline: baselineSchema.optional(),
 });
 
 /** What a user writes (defaults optional). */
@@ -347,5 +376,6 @@ export type ThresholdObject = z.output<typeof thresholdObjectSchema>;
 export type SloSpec = z.output<typeof sloSchema>;
 export type MetricsSpec = z.output<typeof metricsSchema>;
 export type GeneratorSpec = z.output<typeof generatorSchema>;
+export type BaselineSpec = z.output<typeof baselineSchema>;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Variant = (typeof VARIANTS)[number];

@@ -10,6 +10,7 @@ import {
   type OriginReport,
   REPORT_SCHEMA_VERSION,
   type Report,
+  type ReportBaseline,
   type ReportCapacity,
   type ReportEnvironment,
   type ReportError,
@@ -203,6 +204,7 @@ export interface ReportParts {
   /** User-facing errors (config, port, binary) carry no stack. */
   errorWithStack?: boolean;
   generator?: GeneratorReport;
+  baseline?: ReportBaseline;
 }
 
 /** Assembles a report; the scenario config is redacted here. */
@@ -234,6 +236,7 @@ export function buildReport(parts: ReportParts): Report {
     environment: parts.environment ?? collectEnvironment(),
     ...(parts.generator ? { generator: parts.generator } : {}),
     ...(parts.capacity !== undefined ? { capacity: parts.capacity } : {}),
+    ...(parts.baseline ? { baseline: parts.baseline } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
   return report;

@@ -14,19 +14,25 @@ export class ReportMismatchError extends HlsSwarmError {
   readonly code = 'HLS_SWARM_REPORT_MISMATCH';
 }
 
-type Comparable = Pick<Report, 'scenario' | 'swarm' | 'origin' | 'timeseries'>;
+export type ComparableRun = { scenario: Pick<Report['scenario'], 'name'> } & Pick<
+  Report,
+  'swarm' | 'origin' | 'timeseries'
+>;
 
 interface MetricDefinition {
   name: string;
+  /** A timing the swarm measures (unreliable when the generator was saturated). */
+  latency?: boolean;
   better: 'lower' | 'higher';
   /** Differences at or below this (in the metric's unit) are noise, never a regression. */
   noiseFloor: number;
   format: (value: number) => string;
-  read: (report: Comparable) => number | null;
+  read: (report: ComparableRun) => number | null;
 }
 
 export interface ComparedMetric {
   name: string;
+  latency: boolean;
   baseline: number | null;
   current: number | null;
   /** (current − baseline) / baseline; null when either is missing or the baseline is 0. */
@@ -35,19 +41,19 @@ export interface ComparedMetric {
   text: { baseline: string; current: string; change: string };
 }
 
-function seriesMean(report: Comparable, column: string): number | null {
+function seriesMean(report: ComparableRun, column: string): number | null {
   const values = (report.timeseries?.series[column] ?? []).filter((value): value is number => value !== null);
   return values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : null;
 }
 
-function errorRate(report: Comparable): number | null {
+function errorRate(report: ComparableRun): number | null {
   if (!report.swarm) return null;
   const counts = Object.values(report.swarm.requests);
   const total = counts.reduce((sum, entry) => sum + entry.total, 0);
   return total ? counts.reduce((sum, entry) => sum + entry.failed, 0) / total : null;
 }
 
-function maxStalled(report: Comparable): number | null {
+function maxStalled(report: ComparableRun): number | null {
   const values = (report.timeseries?.series.stalled_clients ?? []).filter(
     (value): value is number => value !== null,
   );
@@ -58,6 +64,7 @@ const METRICS: MetricDefinition[] = [
   ...(['p95', 'p99'] as const).map(
     (quantile): MetricDefinition => ({
       name: `segment download ${quantile}`,
+      latency: true,
       better: 'lower',
       noiseFloor: 0.001,
       format: formatSeconds,
@@ -66,6 +73,7 @@ const METRICS: MetricDefinition[] = [
   ),
   {
     name: 'segment TTFB p95',
+    latency: true,
     better: 'lower',
     noiseFloor: 0.001,
     format: formatSeconds,
@@ -73,6 +81,7 @@ const METRICS: MetricDefinition[] = [
   },
   {
     name: 'startup p95',
+    latency: true,
     better: 'lower',
     noiseFloor: 0.01,
     format: formatSeconds,
@@ -100,16 +109,16 @@ const METRICS: MetricDefinition[] = [
 ];
 
 /** Throws when the reports are not runs of the same scenario with the same viewers and origin. */
-export function assertComparable(baseline: Comparable, current: Comparable): void {
+export function assertComparableRun(baseline: ComparableRun, current: ComparableRun): void {
   const differences: string[] = [];
   if (baseline.scenario.name !== current.scenario.name) {
     differences.push(`scenario '${baseline.scenario.name}' vs '${current.scenario.name}'`);
   }
-  const viewers = (report: Comparable) => report.swarm?.clientsTarget ?? null;
+  const viewers = (report: ComparableRun) => report.swarm?.clientsTarget ?? null;
   if (viewers(baseline) !== viewers(current)) {
     differences.push(`${viewers(baseline)} vs ${viewers(current)} viewers`);
   }
-  const origin = (report: Comparable) => report.origin?.kind ?? null;
+  const origin = (report: ComparableRun) => report.origin?.kind ?? null;
   if (origin(baseline) !== origin(current))
     differences.push(`origin ${origin(baseline)} vs ${origin(current)}`);
   if (differences.length > 0) {
@@ -121,11 +130,11 @@ export function assertComparable(baseline: Comparable, current: Comparable): voi
 
 /** Side-by-side metrics; `maxRegression` is a ratio (0.1 = 10 %). */
 export function compareReports(
-  baseline: Comparable,
-  current: Comparable,
+  baseline: ComparableRun,
+  current: ComparableRun,
   maxRegression: number,
 ): ComparedMetric[] {
-  assertComparable(baseline, current);
+  assertComparableRun(baseline, current);
   return METRICS.map((metric) => {
     const before = metric.read(baseline);
     const after = metric.read(current);
@@ -138,6 +147,7 @@ export function compareReports(
       beyondNoise && (before === 0 || (before !== null && worse / Math.abs(before) > maxRegression));
     return {
       name: metric.name,
+      latency: metric.latency ?? false,
       baseline: before,
       current: after,
       change,

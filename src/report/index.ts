@@ -3,6 +3,7 @@
  * its atomic writer, the console summary and the live progress line. The summary and the
  * report are pure functions of the same results object.
  */
+export * from './baseline.js';
 export * from './build.js';
 export * from './compare.js';
 export * from './environment.js';

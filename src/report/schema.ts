@@ -174,6 +174,24 @@ export const thresholdResultSchema = z.strictObject({
     .describe(
       'true: a latency threshold judged while the load generator was saturated; its value measured the generator',
     ),
+  baseline: z
+    .strictObject({
+      value: nullableNumber.describe("The baseline run's figure"),
+      change: nullableNumber.describe('(observed − baseline) / baseline; null from a zero baseline'),
+      text: z.strictObject({ baseline: z.string(), current: z.string(), change: z.string() }),
+    })
+    .optional()
+    .describe('Set on a baseline comparison (scenario `baseline:`): what this run was compared with'),
+});
+
+export const comparedMetricSchema = z.strictObject({
+  name: z.string(),
+  latency: z.boolean().describe('A timing the load generator measures (unreliable when it was saturated)'),
+  baseline: nullableNumber,
+  current: nullableNumber,
+  change: nullableNumber,
+  regression: z.boolean(),
+  text: z.strictObject({ baseline: z.string(), current: z.string(), change: z.string() }),
 });
 
 export const generatorReportSchema = z
@@ -241,6 +259,21 @@ export const capacitySchema = z
   })
   .describe('The capacity check before the run (hls-swarm calibrate); null without a cached calibration');
 
+export const baselineReportSchema = z
+  .strictObject({
+    report: z.string().describe('The baseline report file read'),
+    scenario: z.string(),
+    verdict: z.string().describe("The baseline run's verdict"),
+    startedAt: z.string().describe('When the baseline run began'),
+    maxRegression: z.number().describe('Allowed change for the worse, as a ratio (0.1 = 10 %)'),
+    strict: z.boolean(),
+    comparisons: z.array(comparedMetricSchema).describe('Every compared figure, n/a ones included'),
+    timeseries: timeseriesSchema
+      .nullable()
+      .describe("The baseline's key series on its own axis (seconds since its swarm started), for overlays"),
+  })
+  .describe('The scenario baseline this run was compared with');
+
 export const reportErrorSchema = z.strictObject({
   name: z.string(),
   message: z.string(),
@@ -273,6 +306,7 @@ export const reportSchema = z
     capacity: capacitySchema.nullable().optional(),
     error: reportErrorSchema.optional(),
     generator: generatorReportSchema.optional().describe('Absent when sampling never began'),
+    baseline: baselineReportSchema.optional().describe('Absent when the scenario has no baseline'),
   })
   .describe('hls-swarm scenario report');
 
@@ -288,6 +322,7 @@ export type ReportEnvironment = z.output<typeof environmentSchema>;
 export type ReportError = z.output<typeof reportErrorSchema>;
 export type GeneratorReport = z.output<typeof generatorReportSchema>;
 export type ReportCapacity = z.output<typeof capacitySchema>;
+export type ReportBaseline = z.output<typeof baselineReportSchema>;
 
 /** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */
 export const runSummaryEntrySchema = z.strictObject({

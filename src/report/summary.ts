@@ -24,6 +24,10 @@ const TREND_METRICS = /duration|ttfb|time|latency|startup/;
 /** Formats an observed value in the threshold's unit: seconds for time metrics, else a number. */
 export function formatObserved(result: ThresholdResultEntry): string {
   if (result.observed === null) return 'no data';
+  if (result.baseline) {
+    const { text } = result.baseline;
+    return `${text.current} vs baseline ${text.baseline} (${text.change})`;
+  }
   const aggregation = /^\s*([a-z]+)/.exec(result.expression)?.[1] ?? '';
   if (aggregation === 'rate') return `${formatNumber(result.observed)} (${formatPercent(result.observed)})`;
   if (aggregation === 'count') return formatNumber(result.observed);
@@ -177,6 +181,14 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
   if (generatorLine) lines.push(`  generator    ${generatorLine}`);
   const hostLine = originHostLine(report);
   if (hostLine) lines.push(`  origin host  ${hostLine}`);
+  if (report.baseline) {
+    const { baseline } = report;
+    const worse = baseline.comparisons.filter((row) => row.regression).length;
+    const unmeasured = baseline.comparisons.filter((row) => row.baseline === null || row.current === null);
+    lines.push(
+      `  baseline     ${baseline.report} (${baseline.verdict}, ${baseline.startedAt}) · ${worse} of ${baseline.comparisons.length - unmeasured.length} figures worse by more than ${formatPercent(baseline.maxRegression)}${unmeasured.length ? ` · n/a (not measured in both runs): ${unmeasured.map((row) => row.name).join(', ')}` : ''}`,
+    );
+  }
   const failingScrapes = Object.entries(report.scrapes).filter(([, health]) => health.failures > 0);
   if (failingScrapes.length > 0) {
     lines.push(

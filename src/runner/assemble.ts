@@ -5,10 +5,12 @@ import {
   generatorReportFrom,
   type OriginReport,
   type Report,
+  type ReportBaseline,
   type ReportCapacity,
   type ReportScrapeHealth,
   type ReportTimeline,
   type ReportTimeseries,
+  type SwarmReport,
   swarmReportFromSnapshot,
 } from '../report/index.js';
 import type { SwarmSnapshot } from '../swarm/index.js';
@@ -38,6 +40,17 @@ export interface ReportInputs {
   error?: Error;
   /** The capacity check's estimate (null: no cached calibration; absent: the check was off). */
   capacity?: ReportCapacity | null;
+  baseline?: ReportBaseline;
+}
+
+/** What the viewers saw; throughput over the time they ran, from t = 0 to the end of their stop. */
+export function swarmReportOf(
+  finalSnapshot: SwarmSnapshot | undefined,
+  marks: Pick<RunMarks, 'swarmStartMs'> & { swarmEndMs: number },
+): SwarmReport | null {
+  if (!finalSnapshot) return null;
+  const startMs = finalSnapshot.startedAtMs ?? marks.swarmStartMs ?? marks.swarmEndMs;
+  return swarmReportFromSnapshot(finalSnapshot, (marks.swarmEndMs - startMs) / 1000);
 }
 
 export function assembleReport(inputs: ReportInputs): Report {
@@ -53,10 +66,6 @@ export function assembleReport(inputs: ReportInputs): Report {
     plannedSwarmSeconds: inputs.plannedSeconds,
     actions: [...inputs.actions].sort((a, b) => a.atMs - b.atMs),
   });
-  // Throughput over the time the viewers ran: from t = 0 to the end of their stop.
-  const swarmRunSeconds = finalSnapshot
-    ? (marks.swarmEndMs - (finalSnapshot.startedAtMs ?? marks.swarmStartMs ?? marks.swarmEndMs)) / 1000
-    : 0;
   return buildReport({
     scenario: {
       name: scenario.name,
@@ -69,12 +78,13 @@ export function assembleReport(inputs: ReportInputs): Report {
     ...(judgement.reason ? { reason: judgement.reason } : {}),
     timeline,
     origin: inputs.origin,
-    swarm: finalSnapshot ? swarmReportFromSnapshot(finalSnapshot, swarmRunSeconds) : null,
+    swarm: swarmReportOf(finalSnapshot, marks),
     thresholds: judgement.thresholds,
     timeseries: inputs.timeseries,
     scrapes: inputs.scrapes,
     ...(inputs.error ? { error: inputs.error, errorWithStack: !isUserFacingError(inputs.error) } : {}),
     ...(judgement.generator ? { generator: generatorReportFrom(judgement.generator) } : {}),
     ...(inputs.capacity !== undefined ? { capacity: inputs.capacity } : {}),
+    ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
   });
 }

@@ -1,6 +1,9 @@
 import type { GeneratorSpec } from '../config/index.js';
 import type { MetricStore } from '../metrics/index.js';
 import {
+  baselineThresholds,
+  type ComparedMetric,
+  type LoadedBaseline,
   type ThresholdResultEntry,
   thresholdEntryFrom,
   type Verdict,
@@ -32,6 +35,11 @@ export interface JudgeInput {
   interruptedReason?: string;
   error?: Error;
   sloAbort?: Pick<SloAbort, 'reason'>;
+  /** This run against the scenario's baseline: each figure becomes a threshold after the SLO's. */
+  baseline?: {
+    rows: readonly ComparedMetric[];
+    spec: Pick<LoadedBaseline, 'path' | 'maxRegression' | 'strict'>;
+  };
 }
 
 export interface RunJudgement {
@@ -56,6 +64,11 @@ export function judge(input: JudgeInput): RunJudgement {
       evaluateThresholds([...input.compiled], input.store, input.timeline),
       generator,
     ).map(thresholdEntryFrom);
+  }
+  if (input.baseline) {
+    thresholds.push(
+      ...baselineThresholds(input.baseline.rows, input.baseline.spec, generator?.saturated ?? false),
+    );
   }
   const measured = { thresholds, ...(generator ? { generator } : {}) };
   if (input.interruptedReason)

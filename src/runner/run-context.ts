@@ -2,7 +2,7 @@ import type { Scenario } from '../config/index.js';
 import { parseDurationMs } from '../config/index.js';
 import type { GeneratorHealthSampler, MetricsSampler } from '../metrics/index.js';
 import type { RunningOrigin } from '../origin/index.js';
-import type { ReportTimeline, RunPhase } from '../report/index.js';
+import type { LoadedBaseline, ReportTimeline, RunPhase } from '../report/index.js';
 import type { CompiledThreshold, LiveSloMonitor, SloAbort } from '../slo/index.js';
 import type { CapacityCheck, SwarmSnapshot } from '../swarm/index.js';
 import { plannedSwarmMs } from './plan.js';
@@ -45,6 +45,8 @@ export interface RunContext {
   options: RunScenarioOptions;
   timings: RunTimings;
   reportPath: string;
+  /** Where this scenario's report sits in a reports tree (a baseline directory is read the same way). */
+  reportKey: { fileStem: string; testSlug: string };
   /** Aborted by the caller's signal or an abortOnFail threshold: every phase stops early. */
   controller: AbortController;
   /** A line prefixed with the scenario's name. */
@@ -83,6 +85,8 @@ export interface RunState {
   pendingActions: Promise<void>[];
   /** The capacity check before the run (absent when off or when the lookup failed). */
   capacity?: CapacityCheck;
+  /** The scenario's baseline report, read before the run (absent without one). */
+  baseline?: LoadedBaseline;
 }
 
 export function newRunState(options: RunScenarioOptions): RunState {

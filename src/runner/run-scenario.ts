@@ -1,6 +1,11 @@
 import { ConfigError, parseScenario, parseWith, type Scenario, sloSchema } from '../config/index.js';
 import { writeReportAndHtml } from '../report/html/index.js';
 import {
+  baselineSection,
+  type ComparedMetric,
+  compareWithBaseline,
+  type LoadedBaseline,
+  type OriginReport,
   originReportFrom,
   type ReportScrapeHealth,
   type ReportTimeseries,
@@ -10,11 +15,12 @@ import {
 } from '../report/index.js';
 import { compileSlo } from '../slo/index.js';
 import { redactText } from '../system/index.js';
-import { assembleReport } from './assemble.js';
+import { assembleReport, swarmReportOf } from './assemble.js';
 import { judge } from './judge.js';
 import { bootOrigin } from './phases/boot-origin.js';
 import { checkCapacityPhase } from './phases/check-capacity.js';
 import { hold } from './phases/hold.js';
+import { loadBaselinePhase } from './phases/load-baseline.js';
 import { startMeasurement } from './phases/start-measurement.js';
 import { stopOrigin, teardown } from './phases/teardown.js';
 import {
@@ -73,12 +79,17 @@ export function validateScenario(input: ScenarioSource, source = 'scenario'): Sc
   return scenario;
 }
 
+function reportKeyOf(scenario: Scenario, options: RunScenarioOptions): RunContext['reportKey'] {
+  return {
+    fileStem: options.testPath?.fileStem ?? 'run',
+    testSlug: options.testPath?.testSlug ?? slugify(scenario.name),
+  };
+}
+
 function resolveReportPath(scenario: Scenario, options: RunScenarioOptions): string {
   if (options.reportFile) return options.reportFile;
-  const dir = options.reportDir ?? scenario.report.dir;
-  const stem = options.testPath?.fileStem ?? 'run';
-  const slug = options.testPath?.testSlug ?? slugify(scenario.name);
-  return reportPathFor(dir, stem, slug);
+  const { fileStem, testSlug } = reportKeyOf(scenario, options);
+  return reportPathFor(options.reportDir ?? scenario.report.dir, fileStem, testSlug);
 }
 
 /** The live phases; any failure is recorded (the report still gets written). */
@@ -86,6 +97,7 @@ async function runPhases(context: RunContext, state: RunState): Promise<void> {
   const { controller } = context;
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
+    await loadBaselinePhase(context, state);
     await checkCapacityPhase(context, state);
     await bootOrigin(context, state);
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -129,6 +141,21 @@ function measurementsOf(
   return { timeseries, scrapes };
 }
 
+/** This run side by side with the scenario's baseline; undefined without one or when the swarm never ran. */
+function compareBaseline(
+  scenario: Scenario,
+  state: RunState,
+  origin: OriginReport | null,
+  timeseries: ReportTimeseries | null,
+  swarmEndMs: number,
+): { loaded: LoadedBaseline; rows: ComparedMetric[] } | undefined {
+  const loaded = state.baseline;
+  const swarm = swarmReportOf(state.finalSnapshot, { ...state.marks, swarmEndMs });
+  if (!loaded || !swarm) return undefined;
+  const current = { scenario: { name: scenario.name }, swarm, origin, timeseries };
+  return { loaded, rows: compareWithBaseline(loaded, current) };
+}
+
 /** Runs one scenario; see the file comment. Throws only ConfigError / SLO config errors. */
 export async function runScenario(
   input: ScenarioSource,
@@ -141,6 +168,7 @@ export async function runScenario(
     options,
     timings: runTimingsOf(scenario),
     reportPath: resolveReportPath(scenario, options),
+    reportKey: reportKeyOf(scenario, options),
     controller: new AbortController(),
     log: (line) => options.log?.(`[hls-swarm] ${scenario.name}: ${line}`),
   };
@@ -166,6 +194,8 @@ export async function runScenario(
   const evaluationStartMs = state.marks.swarmStartMs ?? state.marks.startMs;
   const sloEndMs = state.marks.holdEndMs ?? swarmEndMs;
   const steadyStartMs = steadyStartMsOf(state, context.timings);
+  const measurements = measurementsOf(context, state, evaluationStartMs, swarmEndMs);
+  const baseline = compareBaseline(scenario, state, origin, measurements.timeseries, swarmEndMs);
   const judgement = judge({
     compiled: context.compiled,
     ...(state.sampler ? { store: state.sampler.store } : {}),
@@ -179,6 +209,7 @@ export async function runScenario(
     ...(state.interruptedReason ? { interruptedReason: state.interruptedReason } : {}),
     ...(state.error ? { error: state.error } : {}),
     ...(state.sloAbort ? { sloAbort: state.sloAbort } : {}),
+    ...(baseline ? { baseline: { rows: baseline.rows, spec: baseline.loaded } } : {}),
   });
   if (judgement.generator?.reason) context.log(judgement.generator.reason);
 
@@ -192,9 +223,10 @@ export async function runScenario(
     origin,
     ...(state.finalSnapshot ? { finalSnapshot: state.finalSnapshot } : {}),
     judgement,
-    ...measurementsOf(context, state, evaluationStartMs, swarmEndMs),
+    ...measurements,
     ...(state.error ? { error: state.error } : {}),
     ...(state.capacity ? { capacity: state.capacity.capacity } : {}),
+    ...(baseline ? { baseline: baselineSection(baseline.loaded, baseline.rows) } : {}),
   });
   await writeReportAndHtml(context.reportPath, report);
   const { verdict, reason, thresholds } = judgement;

@@ -15,7 +15,7 @@ import { HeadlessChromium } from './test/chromium.js';
  * table as in the JSON. Pages and screenshots stay under reports/html-browser/ for a person.
  */
 
-const FIXTURES = ['pass', 'outage', 'interrupted'] as const;
+const FIXTURES = ['pass', 'outage', 'interrupted', 'baseline'] as const;
 const OUT_DIR = fileURLToPath(new URL('../../../reports/html-browser/', import.meta.url));
 
 // Per chart: how many canvas pixels are within a small distance of one of its series' colours.

@@ -3,7 +3,7 @@ import { buildRampPlan, rampInputFromSpec } from '../../swarm/index.js';
 import type { Report, ReportTimeseries } from '../schema.js';
 
 /** What the charts read of a report. */
-export type ChartsInput = Pick<Report, 'scenario' | 'timeline' | 'timeseries'>;
+export type ChartsInput = Pick<Report, 'scenario' | 'timeline' | 'timeseries' | 'baseline'>;
 
 /*
  * Chart specs from a report's timeseries: which columns go together, in which unit, with the
@@ -166,6 +166,27 @@ export function plannedViewers(report: ChartsInput, timeseries: ReportTimeseries
   });
 }
 
+/**
+ * The baseline run's column on this run's axis, or null when the report has no baseline series
+ * for it. Both axes count seconds from their own swarm's start (the first sampled row), so
+ * row i of each is the same moment of the plan.
+ */
+function baselineOverlay(
+  report: ChartsInput,
+  timeseries: ReportTimeseries,
+  column: string,
+): (number | null)[] | null {
+  const base = report.baseline?.timeseries;
+  const values = base?.series[column];
+  if (!base || !hasData(values)) return null;
+  const byStep = new Map<number, number | null>();
+  base.t.forEach((seconds, index) => {
+    byStep.set(Math.round(seconds / base.stepSeconds), values[index] ?? null);
+  });
+  const aligned = timeseries.t.map((seconds) => byStep.get(Math.round(seconds / base.stepSeconds)) ?? null);
+  return hasData(aligned) ? aligned : null;
+}
+
 function steadyWindow(report: ChartsInput, timeseries: ReportTimeseries): ChartsData['steady'] {
   const { steadyStartMs, swarmStartMs, plannedSwarmSeconds, endMs } = report.timeline;
   if (steadyStartMs === null || swarmStartMs === null) return null;
@@ -202,6 +223,17 @@ export function buildCharts(report: ChartsInput): ChartsData | null {
       if (!hasData(values)) continue;
       used.add(column);
       series.push({ label, column, values, color, ...(right ? { right } : {}) });
+      const baseline = baselineOverlay(report, timeseries, column);
+      if (baseline) {
+        series.push({
+          label: `baseline ${label}`,
+          column: `baseline:${column}`,
+          values: baseline,
+          color,
+          dashed: true,
+          ...(right ? { right } : {}),
+        });
+      }
     }
     if (!series.some((entry) => entry.column !== 'plan')) continue;
     const rightUsed = series.some((entry) => entry.right);

@@ -9,7 +9,7 @@ import { escapeHtml } from './escape.js';
 import { buildCharts, renderHtmlReport, renderRunIndex } from './index.js';
 
 // Reports recorded from real runs by src/report/test/record-reports.ts.
-const FIXTURES = ['pass', 'outage', 'interrupted'] as const;
+const FIXTURES = ['pass', 'outage', 'interrupted', 'baseline'] as const;
 const fixturePath = (name: string) => new URL(`../test/fixtures/${name}.json`, import.meta.url).pathname;
 
 async function fixture(name: string): Promise<Report> {
@@ -112,6 +112,40 @@ describe('renderHtmlReport on recorded reports', () => {
     expect(Math.max(...(planned?.values.map(Number) ?? [0]))).toBe(
       report.scenario.config.swarm && (report.scenario.config.swarm as { clients: number }).clients,
     );
+  });
+
+  it('the baseline run: its comparisons in the thresholds table, its series dashed beside this run’s', async () => {
+    const report = await fixture('baseline');
+    const baseline = report.baseline;
+    const timeseries = report.timeseries;
+    if (!baseline?.timeseries || !timeseries) throw new Error('the fixture has a baseline with series');
+    const html = renderHtmlReport(parseReportForHtml(report, 'baseline'));
+    const compared = report.thresholds.filter((threshold) => threshold.baseline);
+    expect(compared.length).toBeGreaterThan(0);
+    const rows = thresholdRows(html).filter((row) => row[0]?.startsWith('baseline: '));
+    expect(rows.map((row) => row[3])).toEqual(
+      compared.map(
+        ({ baseline: b }) => `${b?.text.current} (baseline ${b?.text.baseline}, ${b?.text.change})`,
+      ),
+    );
+    const charts = buildCharts(report);
+    const latency = charts?.charts.find((chart) => chart.id === 'latency');
+    const overlay = latency?.series.find((series) => series.column === 'baseline:segment_duration_p95');
+    const own = latency?.series.find((series) => series.column === 'segment_duration_p95');
+    expect(overlay?.dashed).toBe(true);
+    expect(overlay?.color).toBe(own?.color);
+    // Row by row on this run's axis: the baseline's value at the same second since its start.
+    const baseValues = baseline.timeseries.series.segment_duration_p95 ?? [];
+    timeseries.t.forEach((seconds, index) => {
+      const at = baseline.timeseries?.t.findIndex((t) => Math.round(t) === Math.round(seconds)) ?? -1;
+      expect(overlay?.values[index]).toBe(at === -1 ? null : (baseValues[at] ?? null));
+    });
+    expect(html).toContain('dashed series: the baseline run');
+    // The baseline section lists every compared figure, the one not measured in both runs too.
+    const section = html.match(/<section id="baseline">[\s\S]*?<\/section>/)?.[0] ?? '';
+    expect(section).toContain(escapeHtml(baseline.report));
+    for (const row of baseline.comparisons) expect(section).toContain(`<td>${escapeHtml(row.name)}</td>`);
+    expect(section).toContain('n/a: not measured in both runs');
   });
 
   it('the scenario config is shown redacted as the JSON has it', async () => {

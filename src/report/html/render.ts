@@ -4,6 +4,7 @@ import { CHART_SCRIPT, uplotAssets } from './assets.js';
 import { buildCharts, type ChartsData } from './charts.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import {
+  baselineSection,
   configSection,
   distributionsSection,
   environmentSection,
@@ -60,7 +61,7 @@ function thresholdsSection(report: HtmlReport): string {
     .map((threshold) => {
       const unreliable = (threshold as { unreliable?: unknown }).unreliable;
       const rowClass = threshold.ok ? '' : threshold.strict ? 'failed-strict' : 'failed-soft';
-      return `<tr class="${rowClass}"><td><code>${escapeHtml(threshold.metric)}</code></td><td><code>${escapeHtml(threshold.expression)}</code></td><td>${escapeHtml(threshold.window)}</td><td class="num">${escapeHtml(observedText(threshold.observed, threshold.expression))}</td><td class="mark">${threshold.ok ? '<span class="ok" title="held">✓</span>' : '<span class="bad" title="failed">✗</span>'}</td><td>${threshold.strict ? 'strict' : 'reported only'}${threshold.abortOnFail ? '<span class="tag">abortOnFail</span>' : ''}${unreliable ? `<span class="tag" title="${escapeHtml(typeof unreliable === 'string' ? unreliable : 'the measurement may not be trusted')}">unreliable</span>` : ''}</td><td class="muted">${escapeHtml(threshold.message ?? '')}</td></tr>`;
+      return `<tr class="${rowClass}"><td><code>${escapeHtml(threshold.metric)}</code></td><td><code>${escapeHtml(threshold.expression)}</code></td><td>${escapeHtml(threshold.window)}</td><td class="num">${escapeHtml(threshold.baseline ? `${threshold.baseline.text.current} (baseline ${threshold.baseline.text.baseline}, ${threshold.baseline.text.change})` : observedText(threshold.observed, threshold.expression))}</td><td class="mark">${threshold.ok ? '<span class="ok" title="held">✓</span>' : '<span class="bad" title="failed">✗</span>'}</td><td>${threshold.strict ? 'strict' : 'reported only'}${threshold.abortOnFail ? '<span class="tag">abortOnFail</span>' : ''}${unreliable ? `<span class="tag" title="${escapeHtml(typeof unreliable === 'string' ? unreliable : 'the measurement may not be trusted')}">unreliable</span>` : ''}</td><td class="muted">${escapeHtml(threshold.message ?? '')}</td></tr>`;
     })
     .join('');
   return `<section id="thresholds"><h2>Thresholds</h2><table class="grid thresholds"><thead><tr><th>metric</th><th>expression</th><th>window</th><th>observed</th><th>held</th><th>gate</th><th>detail (sliding windows: when the worst one was)</th></tr></thead><tbody>${rows}</tbody></table></section>`;
@@ -72,7 +73,10 @@ function chartsSection(charts: ChartsData | null): string {
   }
   const note = [
     charts.steady ? 'shaded: the steady window the steady thresholds judge' : '',
-    charts.markers.length ? "dashed lines: the scenario's actions" : '',
+    charts.markers.length ? "dashed vertical lines: the scenario's actions" : '',
+    charts.charts.some((chart) => chart.series.some((series) => series.column.startsWith('baseline:')))
+      ? 'dashed series: the baseline run, on the same time since its swarm started'
+      : '',
     'x axis: time since the swarm started',
   ]
     .filter(Boolean)
@@ -100,6 +104,7 @@ export function renderHtmlReport(report: HtmlReport): string {
 ${bannerSection(report)}
 ${keyNumbers(report)}
 ${thresholdsSection(report)}
+${baselineSection(report)}
 ${chartsSection(charts)}
 ${distributionsSection(report.swarm)}
 ${startGateSection(report.swarm)}

@@ -189,3 +189,22 @@ export function keyNumbers(report: HtmlReport): string {
     .join('');
   return `<div class="tiles">${html}</div>`;
 }
+
+/** The baseline this run was compared with: every compared figure, n/a ones included. */
+export function baselineSection(report: HtmlReport): string {
+  const baseline = report.baseline;
+  if (!baseline) return '';
+  const bound = formatPercent(baseline.maxRegression);
+  const rows = baseline.comparisons
+    .map((row) => {
+      const state =
+        row.baseline === null || row.current === null
+          ? '<span class="muted">n/a: not measured in both runs</span>'
+          : row.regression
+            ? `<span class="bad">worse by more than ${escapeHtml(bound)}</span>`
+            : '<span class="ok">✓</span>';
+      return `<tr class="${row.regression ? 'failed-strict' : ''}"><td>${escapeHtml(row.name)}</td><td class="num">${escapeHtml(row.text.baseline)}</td><td class="num">${escapeHtml(row.text.current)}</td><td class="num">${escapeHtml(row.text.change)}</td><td>${state}</td></tr>`;
+    })
+    .join('');
+  return `<section id="baseline"><h2>Baseline</h2><p class="muted">${escapeHtml(`${baseline.report} · ${baseline.verdict} · started ${baseline.startedAt} · allowed change for the worse ${bound}${baseline.strict ? '' : ' · reported only'}`)}</p><table class="grid"><thead><tr><th>figure</th><th>baseline</th><th>this run</th><th>change</th><th></th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}

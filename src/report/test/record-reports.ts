@@ -4,12 +4,16 @@
  * - pass.json:        python origin (tiny), 2 viewers, 10 s, thresholds that hold, one non-strict breach
  * - outage.json:      the same origin stopped at 8 s (action), error thresholds breaking
  * - interrupted.json: aborted by the caller's signal 8 s into a 60 s run
+ * - baseline.json:    'recorded pass' again, with pass.json as its baseline (scenario `baseline:`)
+ * `--only baseline` records baseline.json alone, against the pass.json already there.
  * Custom headers with secret-looking values are set so redaction is checked on real output.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ScenarioInput } from '../../config/index.js';
 import { runScenario } from '../../runner/index.js';
 
 const OUT = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -27,21 +31,39 @@ const base = {
   report: { progressInterval: '5s' },
 } as const;
 
+const passScenario: ScenarioInput = {
+  ...base,
+  name: 'recorded pass',
+  slo: {
+    request_errors: 'rate<0.05',
+    segment_duration: ['p(95)<3s', { threshold: 'p(50)<0.01ms', strict: false }],
+    startup_time: { threshold: 'max<10s', window: 'whole' },
+  },
+};
+
+/** The pass scenario run again against pass.json (a path relative to the repository, as users write it). */
+async function recordBaseline(dir: string): Promise<string> {
+  const run = await runScenario(
+    { ...passScenario, baseline: { report: relative(process.cwd(), join(OUT, 'pass.json')) } },
+    { reportFile: join(dir, 'baseline.json'), keepOriginLogs: false, log: console.log },
+  );
+  await copyFile(run.reportPath, join(OUT, 'baseline.json'));
+  return run.verdict;
+}
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-record-'));
   try {
-    const pass = await runScenario(
-      {
-        ...base,
-        name: 'recorded pass',
-        slo: {
-          request_errors: 'rate<0.05',
-          segment_duration: ['p(95)<3s', { threshold: 'p(50)<0.01ms', strict: false }],
-          startup_time: { threshold: 'max<10s', window: 'whole' },
-        },
-      },
-      { reportFile: join(dir, 'pass.json'), keepOriginLogs: false, log: console.log },
-    );
+    if (values.only === 'baseline') {
+      console.log(`verdict: ${await recordBaseline(dir)}`);
+      return;
+    }
+    const pass = await runScenario(passScenario, {
+      reportFile: join(dir, 'pass.json'),
+      keepOriginLogs: false,
+      log: console.log,
+    });
     await copyFile(pass.reportPath, join(OUT, 'pass.json'));
 
     const outage = await runScenario(
@@ -78,7 +100,8 @@ async function main(): Promise<void> {
     );
     clearTimeout(timer);
     await copyFile(interrupted.reportPath, join(OUT, 'interrupted.json'));
-    console.log(`verdicts: ${pass.verdict}, ${outage.verdict}, ${interrupted.verdict}`);
+    const baseline = await recordBaseline(dir);
+    console.log(`verdicts: ${pass.verdict}, ${outage.verdict}, ${interrupted.verdict}, ${baseline}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
