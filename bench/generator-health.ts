@@ -3,7 +3,8 @@
 // the same run with the viewers confined to a cgroup holding QUOTA % of one core beside two CPU
 // hogs (src/runner/test/cpu-starvation.ts). Both with onSaturation 'warn', so the figures are
 // reported whatever they are. Needs root (cgroup). Prints one JSON line per run.
-// Run: node --import tsx bench/generator-health.ts [clients=50] [duration=30s] [quotaPercent=5]
+// Run: node --import tsx bench/generator-health.ts [clients=50] [duration=30s] [quotaPercent=5] [warmup=3s]
+// (hundreds of viewers need a warm-up that covers their start-up: 30s for 300 on 2 cores)
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interpolatedPercentileInPlace } from '../src/metrics/index.js';
@@ -13,6 +14,7 @@ import { confineViewers, starveCpu } from '../src/runner/test/cpu-starvation.js'
 const clients = Number(process.argv[2] ?? 50);
 const duration = process.argv[3] ?? '30s';
 const quotaPercent = Number(process.argv[4] ?? 5);
+const warmup = process.argv[5] ?? '3s';
 
 async function measure(label: 'quiet' | 'starved') {
   const starvation = label === 'starved' ? starveCpu({ quotaPercent, hogs: 2 }) : undefined;
@@ -21,7 +23,7 @@ async function measure(label: 'quiet' | 'starved') {
       {
         name: `generator health ${label}`,
         origin: { kind: 'nginx', profile: 'tiny', port: 0, nginxExporterPort: 0, nodeExporterPort: 0 },
-        swarm: { clients, rampRate: 25, duration, warmup: '3s', metricsPort: 0 },
+        swarm: { clients, rampRate: 25, duration, warmup, metricsPort: 0 },
         generator: { onSaturation: 'warn' },
       },
       {
@@ -41,6 +43,7 @@ async function measure(label: 'quiet' | 'starved') {
         label,
         clients,
         duration,
+        warmup,
         ...(starvation ? { quotaPercentOfOneCore: quotaPercent } : {}),
         machine: `${cpus().length} CPUs ${cpus()[0]?.model}`,
         loadavg1: loadavg()[0],
