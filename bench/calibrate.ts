@@ -25,14 +25,17 @@ import {
   BUSY_VIEWER_WAIT_SHARE,
   calibrate,
   conditionsWarning,
-  hostBusyShare,
   type PlaybackSample,
-  readHostCpu,
-  readSchedstat,
   type SwarmHandle,
   startSwarm,
   type ViewerCosts,
 } from '../src/swarm/index.js';
+import {
+  cpuUtilizationBetween,
+  parseCpuPressureSomeMicros,
+  readHostCpu,
+  readSchedstat,
+} from '../src/system/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,8 +62,7 @@ const log = (line: string) =>
 /** /proc/pressure/cpu "some" total: microseconds in which at least one task waited for a CPU. */
 function cpuPressureMicros(): number | undefined {
   try {
-    const match = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    return parseCpuPressureSomeMicros(readFileSync('/proc/pressure/cpu', 'utf8'));
   } catch {
     return undefined;
   }
@@ -83,7 +85,7 @@ function schedTotals(pids: number[]): Map<number, { run: number; wait: number }>
   const totals = new Map<number, { run: number; wait: number }>();
   for (const pid of pids) {
     const sched = readSchedstat(pid);
-    if (sched) totals.set(pid, { run: sched.runSeconds, wait: sched.waitSeconds });
+    if (sched) totals.set(pid, { run: sched.runNs / 1e9, wait: sched.waitNs / 1e9 });
   }
   return totals;
 }
@@ -165,7 +167,7 @@ async function runAt(factor: number, clients: number, costs: ViewerCosts): Promi
         pressureBefore !== undefined && pressureAfter !== undefined
           ? (pressureAfter - pressureBefore) / 1e6 / wallSeconds
           : null,
-      hostCpuBusy: hostBusyShare(cpuBefore, cpuAfter),
+      hostCpuBusy: cpuUtilizationBetween(cpuBefore, cpuAfter) ?? 0,
       playbackMeanSpeed: meanSpeed,
       playbackMinSpeed: speeds.length > 0 ? Math.min(...speeds) : null,
       stalledWindows,

@@ -3,7 +3,7 @@
 //
 //   node --import tsx bench/swarm.ts [--help] [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
 //        [--parts overhead,accuracy,scale,ramp] [--profile default] [--timed-viewers 50]
-//        [--log-level trace] [--out reports/bench-swarm.json]
+//        [--relay] [--log-level trace] [--out reports/bench-swarm.json]
 //
 // 1. overhead: N viewers under hls-swarm and N bare ffmpeg (same flags, shell loop) side by
 //    side, at the same time against the same origin; CPU = utime+stime from /proc over the same

@@ -5,7 +5,9 @@ export const USAGE = `The swarm engine's benchmark (not a test): real nginx + li
 
   node --import tsx bench/swarm.ts [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
        [--parts overhead,accuracy,scale,ramp] [--profile default] [--ramp-rate 50] [--scale-ramp-rate 25]
-       [--timed-viewers 50|all] [--log-level trace] [--out reports/bench-swarm.json]
+       [--timed-viewers 50|all] [--relay] [--log-level trace] [--out reports/bench-swarm.json]
+
+--relay: the timed viewers go through the measuring relay (swarm.relay) and every log is read in batches.
 
 Prints one markdown table (for BENCHMARKS.md) and writes the raw numbers as JSON to --out.
 `;
@@ -23,6 +25,8 @@ export interface BenchOptions {
   scaleRampRate: number;
   logLevel: SwarmSpec['logLevel'];
   timedViewers: number | 'all';
+  /** swarm.relay.enabled */
+  relay: boolean;
   parts: Set<string>;
   profile: string;
   out: string;
@@ -52,6 +56,7 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     scaleRampRate: Number(values['scale-ramp-rate']),
     logLevel: values['log-level'] as SwarmSpec['logLevel'],
     timedViewers: values['timed-viewers'] === 'all' ? 'all' : Number(values['timed-viewers']),
+    relay: values.relay,
     parts: new Set(values.parts.split(',')),
     profile: values.profile,
     out: values.out,
@@ -71,6 +76,7 @@ function parseCommandLine(argv: string[]) {
       'scale-ramp-rate': { type: 'string', default: '25' },
       'log-level': { type: 'string', default: 'trace' },
       'timed-viewers': { type: 'string', default: '50' },
+      relay: { type: 'boolean', default: false },
       parts: { type: 'string', default: 'overhead,accuracy,scale,ramp' },
       profile: { type: 'string', default: 'default' },
       out: { type: 'string', default: 'reports/bench-swarm.json' },
@@ -92,5 +98,6 @@ export function specFor(
     metricsPort: 0,
     logLevel: options.logLevel,
     timedViewers: options.timedViewers,
+    relay: { enabled: options.relay },
   });
 }

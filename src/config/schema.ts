@@ -143,6 +143,16 @@ export const restartSchema = z.strictObject({
 
 export const VARIANTS = ['all', 'highest', 'lowest', 'first'] as const;
 
+export const relaySchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Timed viewers reach the origin through a loopback measuring relay: request timings from the bytes relayed, in µs, and every viewer log read in batches',
+    ),
+  port: port.default(0).describe('Loopback port of the measuring relay; 0 picks a free one'),
+});
+
 export const startGateSchema = z.strictObject({
   enabled: z
     .boolean()
@@ -210,6 +220,7 @@ export const swarmSchema = z.strictObject({
       'Viewers whose log is read as it arrives, for request timings (TTFB, duration); the rest are read every second: exact counts, statuses and bytes, no timings',
     ),
   startGate: startGateSchema.default(startGateSchema.parse({})),
+  relay: relaySchema.default(relaySchema.parse({})),
   viewerNice: z
     .number({ error: 'expected a whole number from 0 to 19' })
     .int({ error: 'expected a whole number from 0 to 19' })

@@ -27,6 +27,10 @@ export interface AccessLogEntry {
   bodyBytesSent?: number;
   /** The client's User-Agent (hls-swarm's viewers send `hls-swarm/<version>/client-<id>`). */
   userAgent?: string;
+  /** The query string (`$args`), when logged. */
+  args?: string;
+  /** Requests served on this connection so far, this one included (`$connection_requests`): > 1 = reused. */
+  connectionRequests?: number;
 }
 
 /** The nginx_request_time label of a request kind (init folded into segment). */
@@ -82,6 +86,9 @@ export function parseAccessLogLine(line: string, readAtMs: number): AccessLogEnt
   if (bytes !== undefined) entry.bodyBytesSent = bytes;
   const userAgent = record.user_agent ?? record.http_user_agent;
   if (typeof userAgent === 'string') entry.userAgent = userAgent;
+  if (typeof record.args === 'string') entry.args = record.args;
+  const connectionRequests = toNumber(record.connection_requests);
+  if (connectionRequests !== undefined) entry.connectionRequests = connectionRequests;
   return entry;
 }
 

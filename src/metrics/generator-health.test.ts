@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as proc from '../system/proc.js';
 import { GeneratorHealthSampler } from './generator-health.js';
-import * as proc from './proc.js';
 import { MetricStore } from './store.js';
 
 /*
@@ -61,7 +61,7 @@ describe('GeneratorHealthSampler', () => {
     const cpu = last('generator_cpu_utilization');
     const pressure = last('generator_cpu_pressure');
     const wait = last('generator_viewer_cpu_wait');
-    // What the pure functions (src/metrics/proc.test.ts) give for the same two readings.
+    // What the pure functions (src/system/proc.test.ts) give for the same two readings.
     const wallMicros = moments.wallMicros[1] - moments.wallMicros[0];
     const stat = (n: number) => proc.parseProcStat(fixture(`stat-${n}.txt`)) as proc.CpuTimes;
     const psi = (n: number) => proc.parseCpuPressureSomeMicros(fixture(`pressure-cpu-${n}.txt`)) as number;

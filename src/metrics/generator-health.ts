@@ -9,7 +9,7 @@ import {
   readSchedstats,
   runQueueWaitBetween,
   type SchedStat,
-} from './proc.js';
+} from '../system/index.js';
 import type { MetricStore } from './store.js';
 
 /*

@@ -1,3 +1,4 @@
+import { REQUEST_KINDS } from '../config/index.js';
 import type { RunningOrigin } from '../origin/index.js';
 import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
 import type { DistributionSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
@@ -54,7 +55,7 @@ const nonNegativeInt = (value: number | undefined) => Math.max(0, Math.round(fin
 export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: number): SwarmReport {
   const requests = {} as SwarmReport['requests'];
   let bytesTotal = 0;
-  for (const kind of ['manifest', 'segment', 'init', 'other'] as const) {
+  for (const kind of REQUEST_KINDS) {
     const counts = snapshot.requests?.[kind];
     requests[kind] = {
       total: nonNegativeInt(counts?.total),
@@ -79,6 +80,7 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
     playlistReloadFailures: nonNegativeInt(snapshot.playlistReloadFailures),
     droppedLines: nonNegativeInt(snapshot.droppedLines),
     ...(snapshot.timedViewers !== undefined ? { timedViewers: nonNegativeInt(snapshot.timedViewers) } : {}),
+    ...(snapshot.timingSource ? { timingSource: snapshot.timingSource } : {}),
     ...(snapshot.startGate ? { startGate: startGateReportFrom(snapshot.startGate) } : {}),
     requests,
     bytesTotal,

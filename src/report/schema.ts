@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REQUEST_KINDS } from '../config/index.js';
 
 /*
  * The JSON report: one file per scenario run, written by the Vitest plugin and by
@@ -38,8 +39,6 @@ export const requestCountsSchema = z.strictObject({
   failed: z.number().int().min(0),
   bytes: z.number().min(0),
 });
-
-export const REQUEST_KINDS = ['manifest', 'segment', 'init', 'other'] as const;
 
 export const timelineSchema = z
   .strictObject({
@@ -117,6 +116,12 @@ export const swarmReportSchema = z
       .optional()
       .describe(
         'Viewers whose request timings feed the TTFB/duration distributions (swarm.timedViewers); every viewer counts requests, statuses and bytes',
+      ),
+    timingSource: z
+      .enum(['relay', 'log'])
+      .optional()
+      .describe(
+        "Where the TTFB/durations come from: 'relay' = measured by the loopback measuring relay from the bytes it passed on (µs resolution); 'log' = each ffmpeg log line stamped when Node read it (ms resolution)",
       ),
     startGate: z
       .strictObject({

@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordedCalibration, recordedEntry } from '../swarm/calibrate/test/recorded.js';
-import {
-  calibrationKeyFor,
-  conditionsWarning,
-  profileTarget,
-  readHostMemory,
-  writeCalibration,
-} from '../swarm/index.js';
+import { calibrationKeyFor, conditionsWarning, profileTarget, writeCalibration } from '../swarm/index.js';
+import { readHostMemory } from '../system/index.js';
 import { runScenario } from './run-scenario.js';
 
 /*

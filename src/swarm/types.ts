@@ -1,4 +1,4 @@
-import type { SwarmSpec } from '../config/index.js';
+import type { RequestKind, SwarmSpec } from '../config/index.js';
 
 /*
  * The seam between the swarm's parts (command builder, output parsers, stats, runtime) and
@@ -6,8 +6,7 @@ import type { SwarmSpec } from '../config/index.js';
  * `…Ms`; durations in seconds are named `…Seconds`.
  */
 
-/** Classified by URL (never by ffmpeg's log tag). */
-export type RequestKind = 'manifest' | 'segment' | 'init' | 'other';
+export type { RequestKind } from '../config/index.js';
 
 /** One HTTP request made by one viewer, as complete as ffmpeg's log lets us know it. */
 export interface RequestRecord {
@@ -155,6 +154,11 @@ export interface SwarmSnapshot {
    * distributions come from them alone; every viewer counts requests, statuses and bytes.
    */
   timedViewers?: number;
+  /**
+   * Where the timed viewers' TTFB and durations come from: 'relay' (swarm.relay: the bytes the
+   * measuring relay passed on, µs resolution) or 'log' (each log line stamped as Node read it, ms).
+   */
+  timingSource?: 'relay' | 'log';
   /** The start gate's work (swarm.startGate), when it was on. */
   startGate?: StartGateSummary;
 }

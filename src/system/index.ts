@@ -1,6 +1,6 @@
 /*
  * System primitives every layer shares: owned processes (nothing outlives us), ports,
- * bounded log files, binaries. It sits below config and imports no other layer.
+ * bounded log files, binaries, /proc readings. It sits below config and imports no other layer.
  */
 export * from './autogroup.js';
 export * from './binaries.js';
@@ -10,6 +10,7 @@ export * from './owned-process.js';
 export * from './percentile.js';
 export * from './polled-pipe.js';
 export * from './ports.js';
+export * from './proc.js';
 export * from './random.js';
 export {
   ownContainer,

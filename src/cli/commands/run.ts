@@ -3,6 +3,7 @@ import {
   ConfigError,
   parseDurationMs,
   parseWith,
+  REQUEST_KINDS,
   type ScenarioInput,
   type SwarmSpec,
   type SwarmSpecInput,
@@ -227,7 +228,7 @@ export function formatSwarmSummary(snapshot: SwarmSnapshot, url: string, elapsed
     .map(([category, count]) => `${category} ${count}`)
     .join(', ');
   rows.push(['exits', exits || 'none']);
-  for (const kind of ['manifest', 'segment', 'init', 'other'] as const) {
+  for (const kind of REQUEST_KINDS) {
     const counts = snapshot.requests[kind];
     if (counts.total === 0 && kind !== 'segment' && kind !== 'manifest') continue;
     rows.push([

@@ -96,6 +96,14 @@ export function swarmSection(swarm: SwarmReport | null): string {
     ['viewer exits', countsList(swarm.exitCategories)],
     ['throughput (average)', escapeHtml(formatBitrate(swarm.throughputBytesPerSecond))],
     ['timed viewers', swarm.timedViewers === undefined ? 'all' : String(swarm.timedViewers)],
+    [
+      'timings from',
+      swarm.timingSource === 'relay'
+        ? 'the measuring relay (µs)'
+        : swarm.timingSource === 'log'
+          ? 'ffmpeg log lines as read (ms)'
+          : 'ffmpeg log lines',
+    ],
     ['ffmpeg', escapeHtml(`${swarm.ffmpeg.version} (${swarm.ffmpeg.path})`)],
   ])}</div></section>`;
 }

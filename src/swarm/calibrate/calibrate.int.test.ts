@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseProcessStat, processTree } from '../../system/index.js';
 import { alive } from '../../system/test/processes.js';
 import { readCalibration } from './cache.js';
 import { calibrate } from './calibrate.js';
-import { parseProcessStat, processTree } from './proc.js';
 
 /*
  * A short real calibration: python origin (tiny profile, free port) booted by the calibration,

@@ -1,4 +1,5 @@
 import { swarmSchema } from '../../config/index.js';
+import { type HostMemory, readHostMemory } from '../../system/index.js';
 import { detectFfmpeg } from '../command/index.js';
 import {
   CALIBRATION_FORMAT,
@@ -14,7 +15,6 @@ import {
 } from './cache.js';
 import { type CapacityEstimate, estimateCapacity, NO_LOCAL_ORIGIN } from './estimate.js';
 import { type CalibrationStream, type MeasureOptions, measureCalibration } from './measure.js';
-import { type HostMemory, readHostMemory } from './proc.js';
 
 /*
  * `calibrate`: the cached calibration for this host, ffmpeg, stream and log level, or a fresh

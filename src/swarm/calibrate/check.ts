@@ -1,5 +1,5 @@
 import type { OriginSpec, SwarmSpec } from '../../config/index.js';
-import { HlsSwarmError } from '../../system/index.js';
+import { HlsSwarmError, type HostMemory, readHostMemory } from '../../system/index.js';
 import { buildRampPlan, rampInputFromSpec } from '../runtime/ramp.js';
 import {
   type CalibrationEntry,
@@ -12,7 +12,6 @@ import {
 import { calibrationKeyFor } from './calibrate.js';
 import { type CapacityEstimate, estimateCapacity, NO_LOCAL_ORIGIN } from './estimate.js';
 import { conditionsWarning } from './measure.js';
-import { type HostMemory, readHostMemory } from './proc.js';
 
 /*
  * The capacity check before a scenario starts: never measures (a calibration takes ~30 s),

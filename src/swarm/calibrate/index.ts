@@ -8,4 +8,3 @@ export * from './calibrate.js';
 export * from './check.js';
 export * from './estimate.js';
 export * from './measure.js';
-export * from './proc.js';

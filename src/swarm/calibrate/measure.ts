@@ -6,20 +6,20 @@ import {
   swarmSchema,
 } from '../../config/index.js';
 import { type RunningOrigin, startOrigin } from '../../origin/index.js';
-import { redactUrl } from '../../system/index.js';
-import { SwarmStartError } from '../runtime/errors.js';
-import type { SwarmHandle } from '../runtime/handle.js';
-import { startSwarm } from '../runtime/start-swarm.js';
-import type { OriginCpu, ViewerCosts } from './estimate.js';
 import {
-  hostBusyShare,
+  cpuUtilizationBetween,
   type ProcMemory,
   processTree,
   readCpuSeconds,
   readHostCpu,
   readMemory,
   readSchedstat,
-} from './proc.js';
+  redactUrl,
+} from '../../system/index.js';
+import { SwarmStartError } from '../runtime/errors.js';
+import type { SwarmHandle } from '../runtime/handle.js';
+import { startSwarm } from '../runtime/start-swarm.js';
+import type { OriginCpu, ViewerCosts } from './estimate.js';
 
 /*
  * One calibration run: the swarm's own machinery (same command, same log reading, same process
@@ -172,14 +172,14 @@ async function measureSteady(
   const timed: number[] = [];
   const untimed: number[] = [];
   const memory: ProcMemory[] = [];
-  let waitSeconds = 0;
+  let waitNs = 0;
   let waitMeasured = 0;
-  const hostCpuBusy = hostBusyShare(hostBefore, readHostCpu());
+  const hostCpuBusy = cpuUtilizationBetween(hostBefore, readHostCpu()) ?? 0;
   for (const [id, pid] of pids) {
     const schedStart = schedBefore.get(id);
     const schedEnd = readSchedstat(pid);
     if (schedStart && schedEnd) {
-      waitSeconds += schedEnd.waitSeconds - schedStart.waitSeconds;
+      waitNs += schedEnd.waitNs - schedStart.waitNs;
       waitMeasured++;
     }
     const start = before.get(id);
@@ -201,7 +201,7 @@ async function measureSteady(
     memorySource: memory.every((entry) => entry.source === 'pss') ? ('pss' as const) : ('rss' as const),
     conditions: {
       hostCpuBusy,
-      viewerCpuWaitShare: waitMeasured > 0 ? waitSeconds / wallSeconds / waitMeasured : 0,
+      viewerCpuWaitShare: waitMeasured > 0 ? waitNs / 1e9 / wallSeconds / waitMeasured : 0,
     },
     origin: {
       fixedCores: (originAfter.other - originBefore.other) / wallSeconds,

@@ -1,4 +1,6 @@
-import type { RequestKind } from '../types.js';
+import type { RequestKind } from '../../config/index.js';
+
+export { REQUEST_KINDS } from '../../config/index.js';
 
 const MANIFEST_EXTENSIONS = new Set(['m3u8', 'm3u']);
 const SEGMENT_EXTENSIONS = new Set([

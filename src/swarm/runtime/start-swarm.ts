@@ -3,6 +3,7 @@ import { detectFfmpeg, selectVariant } from '../command/index.js';
 import { StartGate, trickleIntervalMsFor } from '../gateway/index.js';
 import { SwarmMetrics, startMetricsServer } from '../metrics-server.js';
 import { preflight } from '../preflight.js';
+import { MeasuringRelay } from '../relay/index.js';
 import type { SwarmOptions } from '../types.js';
 import { SwarmStartError } from './errors.js';
 import type { SwarmHandle } from './handle.js';
@@ -34,11 +35,18 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     host: options.metricsHost,
   });
   let gate: StartGate | undefined;
+  let relay: MeasuringRelay | undefined;
   try {
     if (spec.startGate.enabled) {
       gate = await StartGate.start({
         port: spec.startGate.port,
         trickleIntervalMs: trickleIntervalMsFor(parseDurationMs(spec.timeout, 'swarm.timeout')),
+      });
+    }
+    if (spec.relay.enabled) {
+      relay = await MeasuringRelay.start({
+        port: spec.relay.port,
+        timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
       });
     }
     if (options.probeUrl !== false) {
@@ -51,8 +59,19 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     }
     const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
     if (variant.note) log(`variant: ${variant.note}`);
-    const fifoDir = await createLogFifos(plan, spec.timedViewers, log);
-    const swarm = new Swarm(options, ffmpeg, plan, variant.maps, metrics, metricsServer, fifoDir, gate);
+    // Through the relay, no log needs reading as it arrives: every viewer writes into a FIFO.
+    const fifoDir = await createLogFifos(plan, relay ? 0 : spec.timedViewers, log);
+    const swarm = new Swarm(
+      options,
+      ffmpeg,
+      plan,
+      variant.maps,
+      metrics,
+      metricsServer,
+      fifoDir,
+      gate,
+      relay,
+    );
     swarm.watchSignal();
     await swarm.prepare();
     if (swarm.stopped) {
@@ -66,6 +85,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     return swarm;
   } catch (error) {
     await gate?.close();
+    await relay?.close();
     await metricsServer.close();
     if (error instanceof Error && error.name === 'VariantProbeError')
       throw new SwarmStartError(error.message);

@@ -14,6 +14,7 @@ import {
 import { type GateRelease, GateSession, type StartGate } from '../gateway/index.js';
 import type { MetricsServer, SwarmMetrics } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
+import { type MeasuringRelay, requestRecordFromRelay } from '../relay/index.js';
 import { FleetStats, PlaybackTracker } from '../stats/index.js';
 import type {
   ExitCategory,
@@ -75,8 +76,13 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     private readonly fifoDir: string | undefined,
     /** Holds pre-started viewers until their planned start (swarm.startGate); undefined when off. */
     private readonly gate: StartGate | undefined,
+    /** Times the timed viewers' requests from the bytes it relays (swarm.relay); undefined when off. */
+    private readonly relay?: MeasuringRelay,
   ) {
     super();
+    relay?.on('request', (record) =>
+      this.onRequest(record.clientId, requestRecordFromRelay(record, this.stopping !== undefined)),
+    );
     this.metricsUrl = metricsServer.url;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -152,17 +158,24 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         toolVersion: TOOL_VERSION,
         variantMaps: this.variantMaps,
       });
+      if (this.relay && this.isTimed(clientId))
+        command = withInputUrl(command, this.relay.urlFor(clientId, inputUrlOf(command)));
       this.commandCache.set(clientId, command);
     }
     return command;
   }
 
-  /** Whether `clientId`'s log is read as it arrives (see swarm.timedViewers). */
+  /** Whether `clientId`'s requests are timed (see swarm.timedViewers): through the relay, or by its log. */
   isTimed(clientId: number): boolean {
     return (
       this.fifoDir === undefined ||
       isTimedViewer(clientId, this.options.spec.timedViewers, this.plan.peakClients)
     );
+  }
+
+  /** Whether `clientId`'s log is read as it arrives: a timed viewer without the relay. */
+  private readsLogLive(clientId: number): boolean {
+    return this.relay === undefined && this.isTimed(clientId);
   }
 
   private timedViewerCountCache: number | undefined;
@@ -249,7 +262,9 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           backoff: backoffPolicyFromSpec(spec.restart),
           stopGraceMs: parseDurationMs(spec.stopGrace, 'swarm.stopGrace'),
           env: this.options.env,
-          ...(this.isTimed(clientId) ? {} : { logFifo: join(this.fifoDir as string, `client-${clientId}`) }),
+          ...(this.readsLogLive(clientId)
+            ? {}
+            : { logFifo: join(this.fifoDir as string, `client-${clientId}`) }),
           ...(gatedCommand ? { gatedCommand } : {}),
           autogroupNice: spec.viewerNice,
         },
@@ -316,7 +331,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   /** The parser of one run (with its bounded log file when `options.logDir` is set). */
   private createParser(clientId: number): ClientParser {
     const parser = new ClientOutputParser(clientId, (event) => this.onOutput(clientId, event), {
-      timed: this.isTimed(clientId),
+      timed: this.readsLogLive(clientId),
     });
     return this.logFiles.tee(clientId, parser);
   }
@@ -336,6 +351,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     // The held request at the start gate is ours, not the origin's.
     const gateUrl = this.gateSession?.urlPrefix;
     if (event.type === 'request' && gateUrl && event.record.url.startsWith(gateUrl)) return;
+    // A relayed viewer's requests are recorded from the relay, exactly; its log says the same, later.
+    if (event.type === 'request' && this.relay && this.isTimed(clientId)) return;
     this.fleet.recordEvent(event);
     switch (event.type) {
       case 'request':
@@ -477,6 +494,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       startedAtMs: this.startedAtMs,
       stallRestarts: this.stallRestarts,
       timedViewers: this.timedViewerCount(),
+      timingSource: this.relay ? 'relay' : 'log',
       ...(this.gateSession?.summary() ? { startGate: this.gateSession.summary() } : {}),
     };
   }
@@ -489,6 +507,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         if (this.endTimer) clearTimeout(this.endTimer);
         await Promise.all([...this.clients.values()].map((client) => client.stop()));
         await this.gateSession?.close();
+        await this.relay?.close();
         if (this.housekeeping) clearInterval(this.housekeeping);
         if (this.logPolling) clearInterval(this.logPolling);
         if (this.fifoDir) {

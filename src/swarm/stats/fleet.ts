@@ -1,3 +1,4 @@
+import { REQUEST_KINDS } from '../../config/index.js';
 import type { ClientOutputEvent } from '../parse/index.js';
 import type {
   DistributionSummary,
@@ -8,8 +9,6 @@ import type {
   SwarmSnapshot,
 } from '../types.js';
 import { Distribution } from './distribution.js';
-
-export const REQUEST_KINDS: readonly RequestKind[] = ['manifest', 'segment', 'init', 'other'];
 
 /** Throughput is bytes of requests completed over this trailing window… */
 export const THROUGHPUT_WINDOW_MS = 10_000;
