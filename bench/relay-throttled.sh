@@ -21,7 +21,8 @@ source "$repo_root/fixtures/record/throttled-origin.sh"
 url="http://$origin_ip:$port/stream.m3u8"
 echo "relay over tbf $RATE burst $BURST limit $LIMIT for $SECONDS_TO_RUN s" >&2
 ip netns exec "$ns_viewer" node --import tsx "$repo_root/bench/relay/throttled-viewer.ts" \
-  "$url" "$SECONDS_TO_RUN" "$work_dir/nginx/logs/access.log" "$work_dir/result.json"
+  "$url" "$SECONDS_TO_RUN" "$work_dir/nginx/logs/access.log" "$work_dir/result.json" \
+  "$(node -e 'const r = process.argv[1]; const m = /^(\d+(?:\.\d+)?)(k|m)?bit$/i.exec(r); if (!m) process.exit(1); console.log(Number(m[1]) * ({ k: 1e3, m: 1e6 }[(m[2] ?? "").toLowerCase()] ?? 1))' "$RATE")"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const link = { qdisc: "tbf", rate: process.argv[2], burst: process.argv[3], limit: process.argv[4], nginxSndbuf: process.argv[5] };

@@ -4,15 +4,19 @@
 // other. Compares (1) each relayed request's download time with nginx's own $request_time for
 // it, and (2) relayed vs direct downloads of the same segments; prints the results as JSON.
 //
-//   node --import tsx bench/relay/throttled-viewer.ts <stream url> <seconds> <nginx access log> <out.json>
+//   node --import tsx bench/relay/throttled-viewer.ts <stream url> <seconds> <nginx access log> <out.json> <rate bit/s>
+// nginx's $request_time is not ground truth on a slow link (it ends when the last byte enters
+// the kernel: docs/swarm-measurement.md), so each download is also set against its wire time,
+// body bytes × 8 / the tbf rate.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { MeasuringRelay, type RelayRecord } from '../../src/swarm/relay/index.js';
 import { findBinary, nearestRankPercentile, spawnOwned } from '../../src/system/index.js';
 
-const [url = '', secondsText = '30', accessLog = '', out = ''] = process.argv.slice(2);
+const [url = '', secondsText = '30', accessLog = '', out = '', rateText = '1500000'] = process.argv.slice(2);
 const seconds = Number(secondsText);
+const rateBitsPerSecond = Number(rateText);
 
 interface AccessEntry {
   msec: number;
@@ -98,6 +102,16 @@ async function main(): Promise<void> {
   await relay.close();
 
   const differences = pairs.map((pair) => Math.abs(pair.relay - pair.nginx));
+  const wire = (bytes: number) => (bytes * 8) / rateBitsPerSecond;
+  const ratios = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return {
+      min: sorted[0] ?? 0,
+      p50: nearestRankPercentile(sorted, 50),
+      p90: nearestRankPercentile(sorted, 90),
+      max: sorted.at(-1) ?? 0,
+    };
+  };
   const result = {
     url,
     seconds,
@@ -118,6 +132,9 @@ async function main(): Promise<void> {
       max: Math.max(...differences) * 1000,
     },
     meanSegmentSeconds: { relay: mean(pairs.map((p) => p.relay)), nginx: mean(pairs.map((p) => p.nginx)) },
+    relayOverWire: ratios(pairs.map((p) => p.relay / wire(p.bytes))),
+    nginxOverWire: ratios(pairs.map((p) => p.nginx / wire(p.bytes))),
+    sideBySideRelayedOverDirect: ratios(sideBySide.map((p) => p.relayed / p.direct)),
     sideBySide,
     sideBySideAgree: sideBySide.filter((pair) => agrees(pair.relayed, pair.direct)).length,
     relayCpuSecondsPerMbit: (cpu.user + cpu.system) / 1e6 / ((relayedBytes * 8) / 1e6),

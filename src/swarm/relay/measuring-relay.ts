@@ -1,8 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Client } from 'undici';
 import { HlsSwarmError } from '../../system/index.js';
 
 /*
@@ -12,9 +12,12 @@ import { HlsSwarmError } from '../../system/index.js';
  * response head in), download time (the origin's last body byte in), bytes, status, whether
  * the connection to the origin was reused, and errors — in microseconds from performance.now().
  *
- * Each viewer has its own undici Pool to the origin (keep-alive, at most two connections: one
- * for playlist reloads, one for segments, as ffmpeg's HLS demuxer keeps), so connection reuse
- * mirrors what the viewer would do on its own. Bodies stream through with backpressure. The
+ * Each connection a viewer opens to the relay gets its own keep-alive connection to the origin
+ * (an undici Client per viewer socket and origin), so the origin sees the connections and the
+ * reuse the viewer would make on its own: ffmpeg's HLS demuxer keeps one for playlist reloads
+ * and opens more for segments (`http_multiple` prefetches the next one on a second). A shared
+ * pool would queue a prefetch behind a busy connection and time the wait as download (measured:
+ * +190 ms a segment over a 1.5 Mbit/s link). Bodies stream through with backpressure. The
  * URL a viewer is given carries the origin: /r/<clientId>/<scheme>/<host:port>/<path>?<query>;
  * relative URIs in playlists resolve under it, so every later request comes back here.
  * Undici over node:http is hand-wired rather than an off-the-shelf proxy because the timings
@@ -69,8 +72,8 @@ const HOP_BY_HOP = new Set([
 
 const ROUTE_RE = /^\/r\/(\d+)\/(https?)\/([^/?#]+)(\/[^#]*)?$/;
 
-interface ViewerPool {
-  pool: Pool;
+interface Upstream {
+  client: Client;
   connects: number;
 }
 
@@ -94,7 +97,8 @@ function classifyError(error: unknown): RelayRecord['error'] {
 }
 
 export class MeasuringRelay extends EventEmitter<{ request: [RelayRecord] }> {
-  private readonly pools = new Map<string, ViewerPool>();
+  /** Per viewer socket, per origin: the connection to the origin that mirrors it. */
+  private readonly upstreams = new Map<Socket, Map<string, Upstream>>();
   private closed = false;
 
   private constructor(
@@ -136,25 +140,34 @@ export class MeasuringRelay extends EventEmitter<{ request: [RelayRecord] }> {
     return `http://127.0.0.1:${this.port}/r/${clientId}/${scheme}/${target.host}${target.pathname}${target.search}`;
   }
 
-  private poolFor(clientId: number, origin: string): ViewerPool {
-    const key = `${clientId} ${origin}`;
-    let entry = this.pools.get(key);
-    if (!entry) {
-      const pool = new Pool(origin, {
-        connections: 2,
+  private upstreamFor(socket: Socket, origin: string): Upstream {
+    let byOrigin = this.upstreams.get(socket);
+    if (!byOrigin) {
+      const created = new Map<string, Upstream>();
+      byOrigin = created;
+      this.upstreams.set(socket, created);
+      // The viewer closed its connection: so does the relay, towards the origin.
+      socket.once('close', () => {
+        this.upstreams.delete(socket);
+        for (const { client } of created.values()) void client.close().catch(() => {});
+      });
+    }
+    let upstream = byOrigin.get(origin);
+    if (!upstream) {
+      const client = new Client(origin, {
         pipelining: 1,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
         connectTimeout: this.timeoutMs,
       });
-      const created: ViewerPool = { pool, connects: 0 };
-      pool.on('connect', () => {
-        created.connects += 1;
+      const entry: Upstream = { client, connects: 0 };
+      client.on('connect', () => {
+        entry.connects += 1;
       });
-      this.pools.set(key, created);
-      entry = created;
+      byOrigin.set(origin, entry);
+      upstream = entry;
     }
-    return entry;
+    return upstream;
   }
 
   private forwardedHeaders(request: IncomingMessage, upstreamHost: string): Record<string, string> {
@@ -183,36 +196,36 @@ export class MeasuringRelay extends EventEmitter<{ request: [RelayRecord] }> {
     const headers = this.forwardedHeaders(request, match[3] as string);
     // The URL as the viewer means it: with `resolve`, the Host it sends names the origin.
     const url = `${match[2]}://${headers.host}${path}`;
-    const viewer = this.poolFor(clientId, origin);
-    const connectsBefore = viewer.connects;
+    const upstream = this.upstreamFor(request.socket, origin);
+    const connectsBefore = upstream.connects;
     const record: RelayRecord = { clientId, url, startMs, bytes: 0, reused: false, ok: false };
     const abort = new AbortController();
     const onViewerGone = () => abort.abort();
     response.on('close', onViewerGone);
     try {
-      const upstream = await viewer.pool.request({
+      const answer = await upstream.client.request({
         path,
         method: request.method as 'GET' | 'HEAD',
         headers,
         signal: abort.signal,
       });
       record.ttfbMicros = Math.round((performance.now() - startedAt) * 1000);
-      record.status = upstream.statusCode;
-      record.reused = viewer.connects === connectsBefore;
+      record.status = answer.statusCode;
+      record.reused = upstream.connects === connectsBefore;
       const responseHeaders: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(upstream.headers)) {
+      for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
       }
-      response.writeHead(upstream.statusCode, responseHeaders);
+      response.writeHead(answer.statusCode, responseHeaders);
       let lastByteAt = performance.now();
-      for await (const chunk of upstream.body) {
+      for await (const chunk of answer.body) {
         lastByteAt = performance.now();
         record.bytes += (chunk as Buffer).length;
         if (!response.write(chunk)) await once(response, 'drain', { signal: abort.signal });
       }
       record.durationMicros = Math.round((lastByteAt - startedAt) * 1000);
       response.end();
-      record.ok = upstream.statusCode < 400;
+      record.ok = answer.statusCode < 400;
       if (!record.ok) record.error = 'http';
     } catch (error) {
       record.error = abort.signal.aborted ? 'aborted' : classifyError(error);
@@ -232,8 +245,9 @@ export class MeasuringRelay extends EventEmitter<{ request: [RelayRecord] }> {
     this.closed = true;
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await Promise.all([...this.pools.values()].map(({ pool }) => pool.destroy().catch(() => {})));
-    this.pools.clear();
+    const clients = [...this.upstreams.values()].flatMap((byOrigin) => [...byOrigin.values()]);
+    this.upstreams.clear();
+    await Promise.all(clients.map(({ client }) => client.destroy().catch(() => {})));
     await closing;
   }
 }
