@@ -6,6 +6,8 @@ import {
   compareReports,
   parseRegressionBound,
   ReportMismatchError,
+  setupDifferences,
+  setupOfRun,
 } from './compare.js';
 import { type HtmlReport, ReportFileError, readReportFile } from './read.js';
 import type { ReportBaseline, ReportTimeseries, ThresholdResultEntry } from './schema.js';
@@ -51,21 +53,6 @@ async function resolveBaselinePath(
   return (await stat(inDir).catch(() => null))?.isFile() ? inDir : null;
 }
 
-function setupMismatch(baseline: HtmlReport, scenario: Scenario): string[] {
-  const differences: string[] = [];
-  if (baseline.scenario.name !== scenario.name) {
-    differences.push(`scenario '${baseline.scenario.name}' vs '${scenario.name}'`);
-  }
-  const config = baseline.scenario.config as { swarm?: { clients?: unknown }; origin?: { kind?: unknown } };
-  const viewers = baseline.swarm?.clientsTarget ?? config.swarm?.clients;
-  if (viewers !== scenario.swarm.clients)
-    differences.push(`${String(viewers)} vs ${scenario.swarm.clients} viewers`);
-  const origin = baseline.origin?.kind ?? config.origin?.kind;
-  if (origin !== scenario.origin.kind)
-    differences.push(`origin ${String(origin)} vs ${scenario.origin.kind}`);
-  return differences;
-}
-
 /**
  * Reads the scenario's baseline before the run. Undefined when the scenario has none, or when
  * none exists and `missing: 'warn'` (logged). Throws ReportFileError (missing, unreadable,
@@ -90,7 +77,17 @@ export async function loadBaseline(
     );
   }
   const report = await readReportFile(path);
-  const differences = setupMismatch(report, scenario);
+  // A report of a run whose swarm never started still names its setup in its config.
+  const config = report.scenario.config as { swarm?: { clients?: number }; origin?: { kind?: string } };
+  const recorded = setupOfRun(report);
+  const differences = setupDifferences(
+    {
+      ...recorded,
+      viewers: recorded.viewers ?? config.swarm?.clients ?? null,
+      origin: recorded.origin ?? config.origin?.kind ?? null,
+    },
+    { scenario: scenario.name, viewers: scenario.swarm.clients, origin: scenario.origin.kind },
+  );
   if (differences.length > 0) {
     throw new ReportMismatchError(
       `baseline.report ${path} is a run of a different setup (${differences.join('; ')}): give a report of this scenario with the same viewers and origin.`,

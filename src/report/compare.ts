@@ -108,19 +108,35 @@ const METRICS: MetricDefinition[] = [
   },
 ];
 
-/** Throws when the reports are not runs of the same scenario with the same viewers and origin. */
-export function assertComparableRun(baseline: ComparableRun, current: ComparableRun): void {
+/** What makes two runs comparable: the same scenario, viewer count and origin kind. */
+export interface RunSetup {
+  scenario: string;
+  viewers: number | null;
+  origin: string | null;
+}
+
+export function setupOfRun(report: ComparableRun): RunSetup {
+  return {
+    scenario: report.scenario.name,
+    viewers: report.swarm?.clientsTarget ?? null,
+    origin: report.origin?.kind ?? null,
+  };
+}
+
+/** One phrase per difference between two setups (none: comparable). */
+export function setupDifferences(baseline: RunSetup, current: RunSetup): string[] {
   const differences: string[] = [];
-  if (baseline.scenario.name !== current.scenario.name) {
-    differences.push(`scenario '${baseline.scenario.name}' vs '${current.scenario.name}'`);
-  }
-  const viewers = (report: ComparableRun) => report.swarm?.clientsTarget ?? null;
-  if (viewers(baseline) !== viewers(current)) {
-    differences.push(`${viewers(baseline)} vs ${viewers(current)} viewers`);
-  }
-  const origin = (report: ComparableRun) => report.origin?.kind ?? null;
-  if (origin(baseline) !== origin(current))
-    differences.push(`origin ${origin(baseline)} vs ${origin(current)}`);
+  if (baseline.scenario !== current.scenario)
+    differences.push(`scenario '${baseline.scenario}' vs '${current.scenario}'`);
+  if (baseline.viewers !== current.viewers)
+    differences.push(`${baseline.viewers} vs ${current.viewers} viewers`);
+  if (baseline.origin !== current.origin) differences.push(`origin ${baseline.origin} vs ${current.origin}`);
+  return differences;
+}
+
+/** Throws when the reports are not runs of the same scenario with the same viewers and origin. */
+export function assertComparable(baseline: ComparableRun, current: ComparableRun): void {
+  const differences = setupDifferences(setupOfRun(baseline), setupOfRun(current));
   if (differences.length > 0) {
     throw new ReportMismatchError(
       `the reports are runs of different setups (${differences.join('; ')}): compare two runs of the same scenario.`,
@@ -134,7 +150,7 @@ export function compareReports(
   current: ComparableRun,
   maxRegression: number,
 ): ComparedMetric[] {
-  assertComparableRun(baseline, current);
+  assertComparable(baseline, current);
   return METRICS.map((metric) => {
     const before = metric.read(baseline);
     const after = metric.read(current);
