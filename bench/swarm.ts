@@ -3,7 +3,7 @@
 //
 //   node --import tsx bench/swarm.ts [--help] [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
 //        [--parts overhead,accuracy,scale,ramp] [--profile default] [--timed-viewers 50]
-//        [--relay] [--log-level trace] [--out reports/bench-swarm.json]
+//        [--relay] [--layouts group,session] [--log-level trace] [--out reports/bench-swarm.json]
 //
 // 1. overhead: N viewers under hls-swarm and N bare ffmpeg (same flags, shell loop) side by
 //    side, at the same time against the same origin; CPU = utime+stime from /proc over the same
@@ -35,11 +35,18 @@ async function overheadAndAccuracy(
 ): Promise<void> {
   const { clients, parts } = options;
   const bareFleets: BareFleet[] = parts.has('overhead')
-    ? [
-        await startBareFleet(origin, options, clients, clients, 'group'),
-        await startBareFleet(origin, options, clients, clients * 2, 'session'),
-      ]
+    ? await Promise.all(
+        options.layouts.map((layout, index) =>
+          startBareFleet(origin, options, clients, clients * (index + 1), layout),
+        ),
+      )
     : [];
+  // Start-up is the scarce resource here (ffmpeg starts at ~6-18/s on this VM, all starts
+  // competing): the fleets start first, so the swarm's start gate does not race 600 other starts.
+  for (const fleet of bareFleets) {
+    const running = await fleet.allRunning(300_000);
+    log(`bare fleet: ${running} of ${clients} ffmpegs running`);
+  }
   let swarm: SwarmPhase;
   try {
     swarm = await swarmPhase(origin, options, {

@@ -3,14 +3,9 @@ import type { RunningOrigin } from '../../src/origin/index.js';
 import { buildClientCommand, detectFfmpeg, shellQuote } from '../../src/swarm/index.js';
 import { ownProcessGroup, releaseProcessGroup, spawnOwned } from '../../src/system/index.js';
 import { TOOL_VERSION } from '../../src/version.js';
-import { type BenchOptions, specFor } from './options.js';
+import { type BenchOptions, type FleetLayout, specFor } from './options.js';
 import { type CpuSnapshot, cpuDelta, cpuSnapshot, groupMembers, sleep } from './proc.js';
 
-/**
- * 'group': a plain loop, every ffmpeg in the shell's one session; 'session': each started with
- * `setsid`, in its own session as hls-swarm does (each viewer is its own process group there).
- */
-export type FleetLayout = 'group' | 'session';
 
 export interface BareFleetResult {
   layout: FleetLayout;
@@ -22,6 +17,8 @@ export interface BareFleetResult {
 }
 
 export interface BareFleet {
+  /** Resolves once every ffmpeg of the fleet runs (or after `timeoutMs`), with how many do. */
+  allRunning(timeoutMs: number): Promise<number>;
   startWindow(): void;
   endWindow(): void;
   stop(): Promise<BareFleetResult>;
@@ -69,7 +66,18 @@ export async function startBareFleet(
   let before: CpuSnapshot = new Map();
   let result: BareFleetResult = { layout, clients: count, running: 0, cpuSeconds: 0, windowSeconds: 0 };
   let windowStartMs = 0;
+  const runningCount = () =>
+    layout === 'group' ? groupMembers(shell.pid, 'ffmpeg').length : cpuSnapshot(members()).size;
   return {
+    async allRunning(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let running = runningCount();
+      while (running < count && Date.now() < deadline) {
+        await sleep(500);
+        running = runningCount();
+      }
+      return running;
+    },
     startWindow() {
       before = cpuSnapshot(members());
       windowStartMs = Date.now();
@@ -79,7 +87,7 @@ export async function startBareFleet(
       result = {
         layout,
         clients: count,
-        running: layout === 'group' ? groupMembers(shell.pid, 'ffmpeg').length : after.size,
+        running: runningCount(),
         cpuSeconds: cpuDelta(before, after),
         windowSeconds: (Date.now() - windowStartMs) / 1000,
       };

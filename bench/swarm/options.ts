@@ -1,13 +1,22 @@
 import { parseArgs } from 'node:util';
 import { type SwarmSpec, swarmSchema } from '../../src/config/index.js';
 
+/**
+ * 'group': a plain loop, every ffmpeg in the shell's one session; 'session': each started with
+ * `setsid`, in its own session as hls-swarm does (each viewer is its own process group there).
+ */
+export type FleetLayout = 'group' | 'session';
+
 export const USAGE = `The swarm engine's benchmark (not a test): real nginx + live generator on loopback, real ffmpeg viewers.
 
   node --import tsx bench/swarm.ts [--clients 300] [--seconds 60] [--scale 1000] [--scale-seconds 60]
        [--parts overhead,accuracy,scale,ramp] [--profile default] [--ramp-rate 50] [--scale-ramp-rate 25]
-       [--timed-viewers 50|all] [--relay] [--log-level trace] [--out reports/bench-swarm.json]
+       [--timed-viewers 50|all] [--relay] [--layouts group,session] [--log-level trace]
+       [--out reports/bench-swarm.json]
 
 --relay: the timed viewers go through the measuring relay (swarm.relay) and every log is read in batches.
+--layouts: which bare fleets run beside the swarm (group: one shell session; session: setsid per
+  ffmpeg, the fair baseline). One layout leaves 2 cores for 600 ffmpegs instead of 900.
 
 Prints one markdown table (for BENCHMARKS.md) and writes the raw numbers as JSON to --out.
 `;
@@ -27,6 +36,8 @@ export interface BenchOptions {
   timedViewers: number | 'all';
   /** swarm.relay.enabled */
   relay: boolean;
+  /** Bare fleets run beside the swarm in the overhead part. */
+  layouts: FleetLayout[];
   parts: Set<string>;
   profile: string;
   out: string;
@@ -57,10 +68,21 @@ export function parseBenchOptions(argv: string[] = process.argv.slice(2)): Bench
     logLevel: values['log-level'] as SwarmSpec['logLevel'],
     timedViewers: values['timed-viewers'] === 'all' ? 'all' : Number(values['timed-viewers']),
     relay: values.relay,
+    layouts: parseLayouts(values.layouts),
     parts: new Set(values.parts.split(',')),
     profile: values.profile,
     out: values.out,
   };
+}
+
+function parseLayouts(text: string): FleetLayout[] {
+  const layouts = text.split(',').filter(Boolean);
+  const unknown = layouts.filter((layout) => layout !== 'group' && layout !== 'session');
+  if (unknown.length > 0 || layouts.length === 0) {
+    process.stderr.write(`--layouts: expected group and/or session, got '${text}'\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return layouts as FleetLayout[];
 }
 
 function parseCommandLine(argv: string[]) {
@@ -77,6 +99,7 @@ function parseCommandLine(argv: string[]) {
       'log-level': { type: 'string', default: 'trace' },
       'timed-viewers': { type: 'string', default: '50' },
       relay: { type: 'boolean', default: false },
+      layouts: { type: 'string', default: 'group,session' },
       parts: { type: 'string', default: 'overhead,accuracy,scale,ramp' },
       profile: { type: 'string', default: 'default' },
       out: { type: 'string', default: 'reports/bench-swarm.json' },
