@@ -6,7 +6,6 @@ import { TOOL_VERSION } from '../../src/version.js';
 import { type BenchOptions, type FleetLayout, specFor } from './options.js';
 import { type CpuSnapshot, cpuDelta, cpuSnapshot, groupMembers, sleep } from './proc.js';
 
-
 export interface BareFleetResult {
   layout: FleetLayout;
   clients: number;
