@@ -4,3 +4,4 @@ export * from './parse.js';
 export * from './ports.js';
 export * from './request-kinds.js';
 export * from './schema.js';
+export * from './shard.js';

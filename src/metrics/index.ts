@@ -7,6 +7,7 @@ export * from './access-log.js';
 export * from './catalogue.js';
 export * from './exposition.js';
 export * from './generator-health.js';
+export * from './mergeable.js';
 export * from './sampler.js';
 export * from './series.js';
 export * from './stats.js';

@@ -91,6 +91,11 @@ export class MetricStore {
     return this.metrics.get(name)?.type;
   }
 
+  /** When an event counter was declared (its zero); undefined for every other metric. */
+  zeroBasedSinceMs(name: string): number | undefined {
+    return this.metrics.get(name)?.zeroBasedSinceMs;
+  }
+
   names(): string[] {
     return [...this.metrics.keys()].sort();
   }

@@ -16,6 +16,8 @@ import {
   type ReportEnvironment,
   type ReportError,
   type ReportScrapeHealth,
+  type ReportShard,
+  type ReportShards,
   type ReportTimeline,
   type ReportTimeseries,
   type SwarmReport,
@@ -207,6 +209,8 @@ export interface ReportParts {
   errorWithStack?: boolean;
   generator?: GeneratorReport;
   baseline?: ReportBaseline;
+  shard?: ReportShard;
+  shards?: ReportShards;
 }
 
 /** Assembles a report; the scenario config is redacted here. */
@@ -239,6 +243,8 @@ export function buildReport(parts: ReportParts): Report {
     ...(parts.generator ? { generator: parts.generator } : {}),
     ...(parts.capacity !== undefined ? { capacity: parts.capacity } : {}),
     ...(parts.baseline ? { baseline: parts.baseline } : {}),
+    ...(parts.shard ? { shard: parts.shard } : {}),
+    ...(parts.shards ? { shards: parts.shards } : {}),
   };
   if (parts.error !== undefined) report.error = reportErrorFrom(parts.error, parts.errorWithStack ?? true);
   return report;

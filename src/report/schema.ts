@@ -279,6 +279,93 @@ export const baselineReportSchema = z
   })
   .describe('The scenario baseline this run was compared with');
 
+const encodedDistributionSchema = z.strictObject({
+  unitsPerValue: z.number().positive(),
+  histogram: z.string().describe("HdrHistogram's compressed base64 encoding"),
+  count: z.number().int().min(0),
+  min: z.number(),
+  max: z.number(),
+  sum: z.number(),
+});
+
+const labelsSchema = z.record(z.string(), z.string());
+
+export const mergeableStoreSchema = z
+  .strictObject({
+    version: z.literal(1),
+    metrics: z.array(
+      z.strictObject({
+        name: z.string(),
+        type: z.enum(['trend', 'rate', 'counter', 'gauge']),
+        zeroBasedSinceMs: z.number().optional(),
+        series: z.array(
+          z.discriminatedUnion('encoding', [
+            z.strictObject({
+              labels: labelsSchema,
+              encoding: z.literal('hdr-per-second'),
+              seconds: z.array(z.number().int()).describe('Epoch seconds'),
+              histograms: z.array(encodedDistributionSchema),
+            }),
+            z.strictObject({
+              labels: labelsSchema,
+              encoding: z.literal('per-second-sums'),
+              seconds: z.array(z.number().int()),
+              sums: z.array(z.number()),
+              totals: z.array(z.number().int()).optional(),
+            }),
+            z.strictObject({
+              labels: labelsSchema,
+              encoding: z.literal('raw'),
+              times: z.array(z.number()).describe('Epoch ms'),
+              values: z.array(z.number()),
+            }),
+          ]),
+        ),
+      }),
+    ),
+  })
+  .describe(
+    'Every series of the run in a form shards merge from exactly: trends as one HDR histogram per second, rates and event counters as per-second sums, gauges and scraped counters raw',
+  );
+
+export const shardReportSchema = z
+  .strictObject({
+    index: z.number().int().min(0),
+    count: z.number().int().min(1),
+    viewers: z.string().describe('Which viewer ids this shard ran, e.g. "id % 3 == 1"'),
+    plannedClients: z.number().int().min(0).describe("The most viewers this shard's slice runs at once"),
+    host: z.string(),
+    startAtMs: nullableNumber.describe('The common start time the shards were given; null without one'),
+    startLateMs: nullableNumber.describe('This shard began this long after startAtMs'),
+    scrapesOrigin: z.boolean().describe("Whether this shard scraped the origin's exporters (shard 0 only)"),
+    window: z
+      .strictObject({ startMs: z.number(), steadyStartMs: nullableNumber, endMs: z.number() })
+      .describe("The windows this shard's thresholds were evaluated over (epoch ms)"),
+    data: mergeableStoreSchema,
+  })
+  .describe(
+    'This run is one shard of a scenario: `hls-swarm merge` turns the shard reports into one verdict',
+  );
+
+export const shardsSectionSchema = z
+  .strictObject({
+    count: z.number().int().min(1),
+    merged: z.array(
+      z.strictObject({
+        index: z.number().int().min(0),
+        report: z.string(),
+        host: z.string(),
+        verdict: verdictSchema,
+        plannedClients: z.number().int().min(0),
+        swarmStartMs: nullableNumber,
+      }),
+    ),
+    missing: z.array(z.number().int().min(0)).describe('Shard indexes with no report'),
+    allowMissing: z.boolean(),
+    startSpreadMs: nullableNumber.describe("Latest minus earliest shard's swarm start"),
+  })
+  .describe('A report merged from shard reports (`hls-swarm merge`)');
+
 export const reportErrorSchema = z.strictObject({
   name: z.string(),
   message: z.string(),
@@ -312,6 +399,8 @@ export const reportSchema = z
     error: reportErrorSchema.optional(),
     generator: generatorReportSchema.optional().describe('Absent when sampling never began'),
     baseline: baselineReportSchema.optional().describe('Absent when the scenario has no baseline'),
+    shard: shardReportSchema.optional().describe('Present when the run was one shard of a scenario'),
+    shards: shardsSectionSchema.optional().describe('Present when the report was merged from shard reports'),
   })
   .describe('hls-swarm scenario report');
 
@@ -328,6 +417,8 @@ export type ReportError = z.output<typeof reportErrorSchema>;
 export type GeneratorReport = z.output<typeof generatorReportSchema>;
 export type ReportCapacity = z.output<typeof capacitySchema>;
 export type ReportBaseline = z.output<typeof baselineReportSchema>;
+export type ReportShard = z.output<typeof shardReportSchema>;
+export type ReportShards = z.output<typeof shardsSectionSchema>;
 
 /** One line per scenario in `reports/summary.json` (written by the Vitest reporter). */
 export const runSummaryEntrySchema = z.strictObject({

@@ -8,6 +8,7 @@ import {
   type ReportBaseline,
   type ReportCapacity,
   type ReportScrapeHealth,
+  type ReportShard,
   type ReportTimeline,
   type ReportTimeseries,
   type SwarmReport,
@@ -41,6 +42,7 @@ export interface ReportInputs {
   /** The capacity check's estimate (null: no cached calibration; absent: the check was off). */
   capacity?: ReportCapacity | null;
   baseline?: ReportBaseline;
+  shard?: ReportShard;
 }
 
 /** What the viewers saw; throughput over the time they ran, from t = 0 to the end of their stop. */
@@ -86,5 +88,6 @@ export function assembleReport(inputs: ReportInputs): Report {
     ...(judgement.generator ? { generator: generatorReportFrom(judgement.generator) } : {}),
     ...(inputs.capacity !== undefined ? { capacity: inputs.capacity } : {}),
     ...(inputs.baseline ? { baseline: inputs.baseline } : {}),
+    ...(inputs.shard ? { shard: inputs.shard } : {}),
   });
 }

@@ -30,6 +30,8 @@ export interface JudgeInput {
   compiled: readonly CompiledThreshold[];
   /** Undefined when sampling never began (nothing to judge). */
   store?: MetricStore;
+  /** The generator's health judged elsewhere (a merge: per shard); default: judged from `store`. */
+  generator?: GeneratorHealthJudgement;
   timeline: RunTimeline;
   generatorLimits: GeneratorSpec;
   interruptedReason?: string;
@@ -59,7 +61,7 @@ export function judge(input: JudgeInput): RunJudgement {
   let thresholds: ThresholdResultEntry[] = [];
   let generator: GeneratorHealthJudgement | undefined;
   if (input.store) {
-    generator = judgeGeneratorHealth(input.store, input.timeline, input.generatorLimits);
+    generator = input.generator ?? judgeGeneratorHealth(input.store, input.timeline, input.generatorLimits);
     thresholds = markUnreliableLatency(
       evaluateThresholds([...input.compiled], input.store, input.timeline),
       generator,

@@ -31,6 +31,7 @@ import {
   runTimingsOf,
   steadyStartMsOf,
 } from './run-context.js';
+import { checkShardOrigin, shardSectionOf } from './shard.js';
 import type { RunResult, RunScenarioOptions, ScenarioSource } from './types.js';
 
 /*
@@ -89,7 +90,12 @@ function reportKeyOf(scenario: Scenario, options: RunScenarioOptions): RunContex
 function resolveReportPath(scenario: Scenario, options: RunScenarioOptions): string {
   if (options.reportFile) return options.reportFile;
   const { fileStem, testSlug } = reportKeyOf(scenario, options);
-  return reportPathFor(options.reportDir ?? scenario.report.dir, fileStem, testSlug);
+  const path = reportPathFor(options.reportDir ?? scenario.report.dir, fileStem, testSlug);
+  // Shards of one scenario can share a folder (one CI artifact): each names its own file.
+  const shard = options.shard;
+  return shard && shard.count > 1
+    ? path.replace(/\.json$/, `.shard-${shard.index}-of-${shard.count}.json`)
+    : path;
 }
 
 /** The live phases; any failure is recorded (the report still gets written). */
@@ -162,6 +168,7 @@ export async function runScenario(
   options: RunScenarioOptions = {},
 ): Promise<RunResult> {
   const scenario = validateScenario(input);
+  checkShardOrigin(scenario, options.shard, options.origin !== undefined);
   const context: RunContext = {
     scenario,
     compiled: compileSlo(scenario.slo),
@@ -227,6 +234,18 @@ export async function runScenario(
     ...(state.error ? { error: state.error } : {}),
     ...(state.capacity ? { capacity: state.capacity.capacity } : {}),
     ...(baseline ? { baseline: baselineSection(baseline.loaded, baseline.rows) } : {}),
+    ...(options.shard
+      ? {
+          shard: shardSectionOf(
+            scenario,
+            options.shard,
+            state.sampler?.store,
+            { startMs: evaluationStartMs, steadyStartMs: steadyStartMs ?? null, endMs: sloEndMs },
+            state.marks.swarmStartMs,
+            options.startAtMs,
+          ),
+        }
+      : {}),
   });
   await writeReportAndHtml(context.reportPath, report);
   const { verdict, reason, thresholds } = judgement;

@@ -1,4 +1,4 @@
-import type { OriginSpec, Scenario, ScenarioInput } from '../config/index.js';
+import type { OriginSpec, Scenario, ScenarioInput, ShardSpec } from '../config/index.js';
 import type { MetricStore } from '../metrics/index.js';
 import type { RunningOrigin } from '../origin/index.js';
 import type { ProgressUpdate, Report, ThresholdResultEntry, Verdict } from '../report/index.js';
@@ -57,6 +57,14 @@ export interface RunScenarioOptions {
   actions?: ScenarioAction[];
   /** Keep origin logs next to the report (`<report>.logs/`); default true. */
   keepOriginLogs?: boolean;
+  /**
+   * Run one shard of the scenario (viewer ids index mod count; config/shard.ts): the report
+   * carries the shard's mergeable data and `hls-swarm merge` gives the verdict. Needs an
+   * external origin (all shards load the same one); only shard 0 scrapes its exporters.
+   */
+  shard?: ShardSpec;
+  /** Epoch ms the swarm begins at once its viewers are prepared (shards align on it). */
+  startAtMs?: number;
 }
 
 export interface RunResult {

@@ -1,4 +1,4 @@
-import type { RequestKind, SwarmSpec } from '../config/index.js';
+import type { RequestKind, ShardSpec, SwarmSpec } from '../config/index.js';
 
 /*
  * The seam between the swarm's parts (command builder, output parsers, stats, runtime) and
@@ -201,4 +201,8 @@ export interface SwarmOptions {
   log?: (line: string) => void;
   /** How often playing untimed viewers' logs are read (see swarm.timedViewers); default 1000 ms. */
   logPollIntervalMs?: number;
+  /** Run only this shard's slice of the plan (viewer ids i mod N); see config/shard.ts. */
+  shard?: ShardSpec;
+  /** Epoch ms to begin at, once the viewers are prepared (shards align on it); at most 1 h ahead. */
+  startAtMs?: number;
 }

@@ -2,11 +2,16 @@ import { parseArgs } from 'node:util';
 import {
   ConfigError,
   parseDurationMs,
+  parseShard,
+  parseStartAt,
   parseWith,
   REQUEST_KINDS,
   type ScenarioInput,
+  type ShardSpec,
   type SwarmSpec,
   type SwarmSpecInput,
+  shardFromEnv,
+  startAtFromEnv,
   swarmSchema,
   tryParseDurationMs,
   VARIANTS,
@@ -50,6 +55,12 @@ second signal exits at once).
   --print-cmd          print each spawned ffmpeg command (secrets redacted)
   --check              run the preflight checks only (ffmpeg, limits, URL) and exit
   --report FILE        run as a scenario (external origin) and write the JSON report to FILE
+  --shard I/N          run shard I of N (viewer ids I mod N, on the whole plan's schedule) and
+                       write a shard report (default reports/run/hls-swarm-run.shard-I-of-N.json)
+                       for 'hls-swarm merge', which gives the verdict; also HLS_SWARM_SHARD=I/N,
+                       or JOB_COMPLETION_INDEX with HLS_SWARM_SHARDS=N (Kubernetes Indexed Jobs)
+  --start-at TIME      begin at TIME (ISO 8601 or epoch ms) once the viewers are prepared, so
+                       shards start together; also HLS_SWARM_START_AT
   --allow-remote       allow a URL whose host is not loopback (never load a remote host by accident)
 Durations: 500ms, 30s, 2m, 1m30s.`;
 
@@ -72,6 +83,8 @@ const OPTIONS = {
   'print-cmd': { type: 'boolean' },
   check: { type: 'boolean' },
   report: { type: 'string' },
+  shard: { type: 'string' },
+  'start-at': { type: 'string' },
   'allow-remote': { type: 'boolean' },
 } as const;
 
@@ -83,6 +96,8 @@ export interface RunCommandArgs {
   checkOnly: boolean;
   reportFile?: string;
   allowRemote: boolean;
+  shard?: ShardSpec;
+  startAtMs?: number;
 }
 
 function positiveInteger(flag: string, text: string, allowZero = false): number {
@@ -116,8 +131,18 @@ export function parseMetricsAddress(text: string): { host: string; port: number 
   return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
 }
 
-/** Pure: command line → validated arguments (UsageError names the flag). */
-export function parseRunArgs(argv: string[]): RunCommandArgs {
+/** A ConfigError of a flag or variable as a usage error (exit 2, the message names it). */
+function asUsage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.issues.join('; '));
+    throw error;
+  }
+}
+
+/** Pure: command line (and the shard variables of `env`) → validated arguments (UsageError names the flag). */
+export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RunCommandArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -188,6 +213,9 @@ export function parseRunArgs(argv: string[]): RunCommandArgs {
     if (error instanceof ConfigError) throw new UsageError(error.issues.join('; '));
     throw error;
   }
+  const shard = asUsage(() => (values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(env)));
+  const startAt = values['start-at'];
+  const startAtMs = asUsage(() => (startAt !== undefined ? parseStartAt(startAt) : startAtFromEnv(env)));
   return {
     url,
     spec,
@@ -196,6 +224,8 @@ export function parseRunArgs(argv: string[]): RunCommandArgs {
     checkOnly: values.check === true,
     reportFile: values.report,
     allowRemote: values['allow-remote'] === true,
+    ...(shard ? { shard } : {}),
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
   };
 }
 
@@ -321,9 +351,10 @@ export async function run(argv: string[]): Promise<number> {
     },
   }).install();
   try {
-    const code = args.reportFile
-      ? await runWithReport(args, controller.signal, out)
-      : await runDirect(args, controller.signal, out);
+    const code =
+      args.reportFile || args.shard
+        ? await runWithReport(args, controller.signal, out)
+        : await runDirect(args, controller.signal, out);
     return interruption.exitCode ?? code;
   } finally {
     interruption.uninstall();
@@ -395,13 +426,22 @@ async function runWithReport(
   };
   const result = await runScenario(scenario, {
     signal,
-    reportFile: args.reportFile,
+    ...(args.reportFile ? { reportFile: args.reportFile } : {}),
+    ...(args.shard ? { shard: args.shard } : {}),
+    ...(args.startAtMs !== undefined ? { startAtMs: args.startAtMs } : {}),
     log: out,
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
   if (isUserFacingError(result.error)) {
     out(`hls-swarm run: ${result.error.message}`);
+  }
+  if (args.shard) {
+    // A shard does not gate: its report is one part of the run, and the merge judges the whole.
+    out(
+      `hls-swarm run: shard ${args.shard.index}/${args.shard.count} ${result.verdict}; report ${result.reportPath} — 'hls-swarm merge' gives the verdict`,
+    );
+    return result.verdict === 'error' || result.verdict === 'interrupted' ? 1 : 0;
   }
   const swarm = result.report.swarm as { requests?: SwarmSnapshot['requests'] } | null | undefined;
   if (result.verdict === 'pass' && swarm?.requests && swarm.requests.segment.ok === 0) {

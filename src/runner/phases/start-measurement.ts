@@ -27,6 +27,8 @@ export async function startMeasurement(
     spec: scenario.swarm,
     signal: controller.signal,
     ...(options.printCommand ? { printCommand: options.printCommand } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs } : {}),
     log: (line) => context.log(line),
   });
   state.swarm = swarm;
@@ -35,7 +37,13 @@ export async function startMeasurement(
     state.marks.rampEndMs ??= event.atMs;
   });
 
-  const sampler = new MetricsSampler({ spec: scenario.metrics, swarmMetricsUrl: swarm.metricsUrl, origin });
+  // Shards share one origin: only shard 0 scrapes its exporters and reads its log, not N times.
+  const scrapesOrigin = (options.shard?.index ?? 0) === 0;
+  const sampler = new MetricsSampler({
+    spec: scenario.metrics,
+    swarmMetricsUrl: swarm.metricsUrl,
+    ...(scrapesOrigin ? { origin } : {}),
+  });
   state.sampler = sampler;
   sampler.attachSwarm(swarm);
   const monitor = new LiveSloMonitor(context.compiled, sampler.store, {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFifos, findBinary, ownDirectory, releaseDirectory } from '../../system/index.js';
-import type { RampPlan } from './ramp.js';
+import { planIndexOf, type RampPlan } from './ramp.js';
 
 /*
  * Which viewers are timed (their log read as it arrives) and the FIFOs the others write their
@@ -30,7 +30,7 @@ export async function createLogFifos(
 ): Promise<string | undefined> {
   const ids = new Set<number>();
   for (const event of plan.events)
-    if (!isTimedViewer(event.clientId, timed, plan.peakClients)) ids.add(event.clientId);
+    if (!isTimedViewer(planIndexOf(plan, event.clientId), timed, plan.peakClients)) ids.add(event.clientId);
   if (ids.size === 0) return undefined;
   const mkfifo = findBinary('mkfifo');
   if (!mkfifo) {

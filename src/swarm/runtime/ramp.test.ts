@@ -3,10 +3,12 @@ import { parseScenario } from '../../config/index.js';
 import {
   buildRampPlan,
   clientJitterMs,
+  planIndexOf,
   type RampEvent,
   RampScheduler,
   rampInputFromSpec,
   type SchedulerClock,
+  shardPlan,
   targetClientsAt,
 } from './ramp.js';
 
@@ -107,6 +109,46 @@ describe('ramp plan', () => {
     });
     const input = rampInputFromSpec(scenario.swarm);
     expect(input).toMatchObject({ clients: 20, rampRatePerSecond: 5, rampJitterMs: 200, durationMs: 60_000 });
+  });
+});
+
+describe('shard plans', () => {
+  const key = (event: RampEvent) => `${event.atMs}/${event.clientId}/${event.action}`;
+
+  it('three shards together are the whole plan, event for event (stages up, hold and down, jitter)', () => {
+    const plan = buildRampPlan({
+      clients: 0,
+      rampRatePerSecond: 1,
+      rampJitterMs: 300,
+      durationMs: 0,
+      stages: [
+        { durationMs: 10_000, target: 20 },
+        { durationMs: 5_000, target: 20 },
+        { durationMs: 5_000, target: 7 },
+      ],
+    });
+    const shards = [0, 1, 2].map((index) => shardPlan(plan, { index, count: 3 }));
+    const union = shards.flatMap((shard) => shard.events.map(key)).sort();
+    expect(union).toEqual(plan.events.map(key).sort());
+    expect(shards.map((shard) => shard.peakClients)).toEqual([7, 7, 6]);
+    expect(shards.every((shard) => shard.totalDurationMs === plan.totalDurationMs)).toBe(true);
+    for (const [index, shard] of shards.entries())
+      expect(shard.events.every((event) => event.clientId % 3 === index)).toBe(true);
+    // Over time, the shards' targets add up to the plan's.
+    for (const atMs of [0, 2_500, 9_999, 12_000, 17_500, 19_999])
+      expect(shards.reduce((sum, shard) => sum + targetClientsAt(shard, atMs), 0)).toBe(
+        targetClientsAt(plan, atMs),
+      );
+  });
+
+  it('one shard of one is the plan itself; ids map to positions within the shard', () => {
+    const plan = buildRampPlan({ clients: 10, rampRatePerSecond: 5, rampJitterMs: 0, durationMs: 10_000 });
+    expect(shardPlan(plan, { index: 0, count: 1 })).toBe(plan);
+    expect(shardPlan(plan, undefined)).toBe(plan);
+    const second = shardPlan(plan, { index: 1, count: 4 });
+    expect(second.events.map((event) => event.clientId)).toEqual([1, 5, 9]);
+    expect(second.events.map((event) => planIndexOf(second, event.clientId))).toEqual([0, 1, 2]);
+    expect(planIndexOf(plan, 9)).toBe(9);
   });
 });
 

@@ -1,4 +1,4 @@
-import { parseDurationMs, type SwarmSpec } from '../../config/index.js';
+import { inShard, parseDurationMs, type ShardSpec, type SwarmSpec } from '../../config/index.js';
 
 /*
  * The ramp plan: when each client starts and stops, as absolute offsets from the swarm's
@@ -25,6 +25,8 @@ export interface RampPlan {
   peakClients: number;
   /** When the last start of the first climb to peakClients is due, ms after the start. */
   rampEndMs: number;
+  /** Set when this plan is one shard's slice of the scenario's (see shardPlan). */
+  shard?: ShardSpec;
 }
 
 /** A 32-bit hash of a client id (murmur3's finaliser): the seed of everything random per client. */
@@ -110,6 +112,30 @@ export function buildRampPlan(input: RampInput): RampPlan {
     : input.durationMs;
   const inRun = events.filter((event) => event.atMs < totalDurationMs || event.action === 'stop');
   inRun.sort((a, b) => a.atMs - b.atMs || a.clientId - b.clientId);
+  return planOf(inRun, totalDurationMs);
+}
+
+/**
+ * Shard `shard.index` of `shard.count`: the events of the viewers whose id is index modulo count,
+ * at the times the whole plan gives them (ids stay global, so the origin's log tells every
+ * viewer apart). The shards' plans together are the whole plan, event for event.
+ */
+export function shardPlan(plan: RampPlan, shard: ShardSpec | undefined): RampPlan {
+  if (!shard || shard.count === 1) return plan;
+  const events = plan.events.filter((event) => inShard(event.clientId, shard));
+  return { ...planOf(events, plan.totalDurationMs), shard };
+}
+
+/**
+ * A viewer's position among the plan's own viewers (its id, or in a shard id ÷ count): the
+ * per-generator choices (which viewers are timed) spread over a shard's viewers as they would
+ * over a whole plan of that size.
+ */
+export function planIndexOf(plan: RampPlan, clientId: number): number {
+  return plan.shard ? Math.floor(clientId / plan.shard.count) : clientId;
+}
+
+function planOf(inRun: RampEvent[], totalDurationMs: number): RampPlan {
   // A jittered start can land after the same client's scheduled stop: drop such pairs' order
   // problems by letting the scheduler ignore a stop for a client that is not running.
   let running = 0;

@@ -9,8 +9,29 @@ import { SwarmStartError } from './errors.js';
 import type { SwarmHandle } from './handle.js';
 import { createLogFifos } from './log-fifos.js';
 import { probeStreamUrl } from './probe.js';
-import { buildRampPlan, rampInputFromSpec } from './ramp.js';
+import { buildRampPlan, rampInputFromSpec, shardPlan } from './ramp.js';
 import { Swarm } from './swarm.js';
+
+const MAX_START_AT_AHEAD_MS = 3_600_000;
+
+/** Waits (in steps, so a stop() ends the wait) until `startAtMs`; a time already past starts at once. */
+async function waitForStartAt(startAtMs: number, swarm: Swarm, log: (line: string) => void): Promise<void> {
+  const aheadMs = startAtMs - Date.now();
+  if (aheadMs <= 0) {
+    log(
+      `start time ${new Date(startAtMs).toISOString()} passed ${Math.round(-aheadMs)} ms ago: starting now`,
+    );
+    return;
+  }
+  log(
+    `viewers prepared; waiting ${(aheadMs / 1000).toFixed(1)} s for the start time ${new Date(startAtMs).toISOString()}`,
+  );
+  while (!swarm.stopped) {
+    const leftMs = startAtMs - Date.now();
+    if (leftMs <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(leftMs, 200)));
+  }
+}
 
 /**
  * Starts a swarm of ffmpeg viewers against `options.url`. Resolves once the metrics endpoint
@@ -20,7 +41,11 @@ import { Swarm } from './swarm.js';
 export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   const { spec } = options;
   const log = options.log ?? (() => {});
-  const plan = buildRampPlan(rampInputFromSpec(spec));
+  const plan = shardPlan(buildRampPlan(rampInputFromSpec(spec)), options.shard);
+  if (options.startAtMs !== undefined && options.startAtMs - Date.now() > MAX_START_AT_AHEAD_MS)
+    throw new SwarmStartError(
+      `the start time ${new Date(options.startAtMs).toISOString()} is more than an hour ahead; give a time within the hour (--start-at, HLS_SWARM_START_AT)`,
+    );
   const report = await preflight({
     clients: plan.peakClients,
     ffmpegPath: options.ffmpegPath,
@@ -74,6 +99,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     );
     swarm.watchSignal();
     await swarm.prepare();
+    if (options.startAtMs !== undefined) await waitForStartAt(options.startAtMs, swarm, log);
     if (swarm.stopped) {
       // Aborted while preparing: every pre-started viewer is stopped before we say so.
       await swarm.done;

@@ -34,7 +34,7 @@ import {
   type SwarmHandle,
 } from './handle.js';
 import { isTimedViewer } from './log-fifos.js';
-import { type RampEvent, type RampPlan, RampScheduler, targetClientsAt } from './ramp.js';
+import { planIndexOf, type RampEvent, type RampPlan, RampScheduler, targetClientsAt } from './ramp.js';
 
 /*
  * The swarm: preflight, metrics endpoint, ramp scheduler and one supervisor per viewer, wired
@@ -169,7 +169,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   isTimed(clientId: number): boolean {
     return (
       this.fifoDir === undefined ||
-      isTimedViewer(clientId, this.options.spec.timedViewers, this.plan.peakClients)
+      isTimedViewer(planIndexOf(this.plan, clientId), this.options.spec.timedViewers, this.plan.peakClients)
     );
   }
 

@@ -2,6 +2,16 @@ import * as hdr from 'hdr-histogram-js';
 import type { DistributionSummary } from '../types.js';
 import { EMPTY_SUMMARY } from './summarize.js';
 
+/** A Distribution as JSON: HdrHistogram's compressed base64 plus the exact extremes and sum. */
+export interface EncodedDistribution {
+  unitsPerValue: number;
+  histogram: string;
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+}
+
 /**
  * A mergeable distribution: an HDR histogram (3 significant digits, so any percentile is within
  * 0.1 % of the exact one) of integer values in `unitsPerValue` (e.g. 1e6 records seconds as
@@ -57,6 +67,46 @@ export class Distribution {
     this.sum += other.sum;
     this.minValue = Math.min(this.minValue, other.minValue);
     this.maxValue = Math.max(this.maxValue, other.maxValue);
+  }
+
+  /**
+   * The histogram in HdrHistogram's compressed base64 form (any HdrHistogram library reads it),
+   * with the exact count, min, max and sum beside it: what a shard report carries.
+   */
+  encode(): EncodedDistribution {
+    return {
+      unitsPerValue: this.unitsPerValue,
+      histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      count: this.countValue,
+      min: this.countValue === 0 ? 0 : this.minValue,
+      max: this.countValue === 0 ? 0 : this.maxValue,
+      sum: this.sum,
+    };
+  }
+
+  /** The inverse of encode(): merges like any other Distribution. */
+  static decode(encoded: EncodedDistribution): Distribution {
+    const distribution = new Distribution(encoded.unitsPerValue);
+    if (encoded.count === 0) return distribution;
+    const decoded = hdr.decodeFromCompressedBase64(encoded.histogram, 32, false);
+    distribution.histogram.add(decoded);
+    decoded.destroy();
+    distribution.countValue = encoded.count;
+    distribution.sum = encoded.sum;
+    distribution.minValue = encoded.min;
+    distribution.maxValue = encoded.max;
+    return distribution;
+  }
+
+  /** Every recorded bucket, in ascending order: its highest equivalent value and how many values fell in it. */
+  forEachBucket(callback: (value: number, count: number) => void): void {
+    const histogram = this.histogram as unknown as HdrInternals;
+    for (let index = 0; index < histogram.countsArrayLength; index++) {
+      const count = histogram.getCountAtIndex(index);
+      if (count === 0) continue;
+      const value = histogram.highestEquivalentValue(histogram.valueFromIndex(index)) / this.unitsPerValue;
+      callback(Math.min(this.maxValue, Math.max(this.minValue, value)), count);
+    }
   }
 
   percentile(percentile: number): number {

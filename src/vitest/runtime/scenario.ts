@@ -1,6 +1,12 @@
 import { relative, resolve } from 'node:path';
 import type { TestContext } from 'vitest';
-import type { OriginSpecInput, ScenarioInput } from '../../config/index.js';
+import {
+  ConfigError,
+  type OriginSpecInput,
+  type ScenarioInput,
+  shardFromEnv,
+  startAtFromEnv,
+} from '../../config/index.js';
 import type { RunningOrigin } from '../../origin/index.js';
 import { fileStemOf, formatThresholdLine, slugify } from '../../report/index.js';
 import {
@@ -138,6 +144,18 @@ async function runScenarioTest(
     name: spec.name ?? name,
     origin: (spec.origin ?? fileOrigin?.spec) as OriginSpecInput,
   };
+  // HLS_SWARM_SHARD=i/N (or a Kubernetes Indexed Job's index): this worker runs one shard.
+  const shard = shardFromEnv();
+  const startAtMs = startAtFromEnv();
+  if (shard && shard.count > 1 && input.origin?.kind !== 'external')
+    throw forUser(
+      new ConfigError(
+        [
+          `origin.kind: with HLS_SWARM_SHARD=${shard.index}/${shard.count} every shard must load one shared origin: kind 'external' with its url (got '${input.origin?.kind ?? 'the file origin'}')`,
+        ],
+        name,
+      ),
+    );
   const interruption = new AbortController();
   // Vitest aborts the test's signal on a timeout, or when the run is cancelled.
   const onTestAbort = () => interruption.abort(interruptionReason(signal.reason));
@@ -153,6 +171,8 @@ async function runScenarioTest(
     ...(provided.progress ? { log: (line: string) => signalled || console.log(line) } : {}),
     ...(fileOrigin && !spec.origin ? { origin: fileOrigin.origin } : {}),
     ...(options.actions ? { actions: options.actions } : {}),
+    ...(shard ? { shard } : {}),
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
   };
   installSignalHandlers();
   interruptions.add(interruption);
@@ -191,6 +211,8 @@ async function runScenarioTest(
 
   if (run.verdict === 'error') throw forUser(run.error ?? new Error(run.report.reason ?? 'the run failed'));
   if (run.verdict === 'interrupted') throw new Error(run.report.reason ?? 'the run was interrupted');
+  // A shard does not gate: its report is one part of the run; `hls-swarm merge` judges the whole.
+  if (shard) return;
   if (run.verdict === 'inconclusive')
     throw new Error(`inconclusive: ${run.report.reason ?? 'the load generator was saturated'}`);
   for (const result of run.thresholds) {
