@@ -189,6 +189,18 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
       `  baseline     ${baseline.report} (${baseline.verdict}, ${baseline.startedAt}) · ${worse} of ${baseline.comparisons.length - unmeasured.length} figures worse by more than ${formatPercent(baseline.maxRegression)}${unmeasured.length ? ` · n/a (not measured in both runs): ${unmeasured.map((row) => row.name).join(', ')}` : ''}`,
     );
   }
+  if (report.shard) {
+    const { shard } = report;
+    lines.push(
+      `  shard        ${shard.index}/${shard.count} on ${shard.host} · viewers ${shard.viewers} (${shard.plannedClients} at most)${shard.startLateMs !== null ? ` · began ${shard.startLateMs} ms after the common start` : ''} · not a gate: 'hls-swarm merge' judges the shards together`,
+    );
+  }
+  if (report.shards) {
+    const { shards } = report;
+    lines.push(
+      `  shards       ${shards.merged.length} of ${shards.count} merged${shards.startSpreadMs !== null ? ` · swarm starts ${shards.startSpreadMs} ms apart` : ''}${shards.missing.length > 0 ? ` · missing: ${shards.missing.join(', ')}` : ''} · ${shards.merged.map((entry) => `${entry.index} ${entry.host} ${entry.verdict}`).join(' · ')}`,
+    );
+  }
   const failingScrapes = Object.entries(report.scrapes).filter(([, health]) => health.failures > 0);
   if (failingScrapes.length > 0) {
     lines.push(

@@ -10,6 +10,7 @@ import {
   environmentSection,
   keyNumbers,
   originSection,
+  shardsSection,
   startGateSection,
   swarmSection,
 } from './sections.js';
@@ -105,6 +106,7 @@ ${bannerSection(report)}
 ${keyNumbers(report)}
 ${thresholdsSection(report)}
 ${baselineSection(report)}
+${shardsSection(report)}
 ${chartsSection(charts)}
 ${distributionsSection(report.swarm)}
 ${startGateSection(report.swarm)}

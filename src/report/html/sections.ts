@@ -216,3 +216,28 @@ export function baselineSection(report: HtmlReport): string {
     .join('');
   return `<section id="baseline"><h2>Baseline</h2><p class="muted">${escapeHtml(`${baseline.report} · ${baseline.verdict} · started ${baseline.startedAt} · allowed change for the worse ${bound}${baseline.strict ? '' : ' · reported only'}`)}</p><table class="grid"><thead><tr><th>figure</th><th>baseline</th><th>this run</th><th>change</th><th></th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
+
+/** A merged report's shards, or a shard report's place among them. */
+export function shardsSection(report: HtmlReport): string {
+  if (report.shard) {
+    const { shard } = report;
+    const late = shard.startLateMs !== null ? ` · began ${shard.startLateMs} ms after the common start` : '';
+    return `<section id="shards"><h2>Shard</h2><p>${escapeHtml(`Shard ${shard.index} of ${shard.count} (0-based) on ${shard.host}: viewers ${shard.viewers}, at most ${shard.plannedClients} at once${late}. Its verdict is its own; 'hls-swarm merge' judges the shards together.`)}</p></section>`;
+  }
+  const shards = report.shards;
+  if (!shards) return '';
+  const rows = shards.merged
+    .map(
+      (entry) =>
+        `<tr><td class="num">${entry.index}</td><td>${escapeHtml(entry.host)}</td><td class="num">${entry.plannedClients}</td><td>${escapeHtml(entry.verdict)}</td><td>${escapeHtml(entry.report)}</td></tr>`,
+    )
+    .join('');
+  const missing = shards.missing
+    .map(
+      (index) =>
+        `<tr class="failed-strict"><td class="num">${index}</td><td colspan="4"><span class="bad">no report</span></td></tr>`,
+    )
+    .join('');
+  const spread = shards.startSpreadMs !== null ? ` · swarm starts ${shards.startSpreadMs} ms apart` : '';
+  return `<section id="shards"><h2>Shards</h2><p class="muted">${escapeHtml(`${shards.merged.length} of ${shards.count} shards merged${spread}${shards.allowMissing ? ' · --allow-missing' : ''}`)}</p><table class="grid"><thead><tr><th>shard</th><th>host</th><th>viewers</th><th>verdict</th><th>report</th></tr></thead><tbody>${rows}${missing}</tbody></table></section>`;
+}
