@@ -15,6 +15,9 @@ const COMMANDS: Record<string, string> = {
   origin: 'Start an origin (python, nginx, vm, container) until Ctrl-C',
   compare: 'Compare a run with a baseline report; exit 1 on a regression beyond the bound',
   report: 'Render a JSON report as a self-contained HTML page (report html <report.json>)',
+  merge: 'Merge shard reports (--shard i/N runs) into one report and one verdict',
+  'prometheus-config':
+    "Write a Prometheus config that scrapes every shard's /metrics and the origin's exporters",
 };
 
 interface CommandModule {
@@ -23,7 +26,8 @@ interface CommandModule {
 }
 
 function printHelp(): void {
-  const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(8)} ${what}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(width)} ${what}`);
   process.stdout.write(
     `Usage: hls-swarm <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'hls-swarm <command> --help' for its options.\n`,
   );

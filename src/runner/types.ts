@@ -65,6 +65,8 @@ export interface RunScenarioOptions {
   shard?: ShardSpec;
   /** Epoch ms the swarm begins at once its viewers are prepared (shards align on it). */
   startAtMs?: number;
+  /** Address the swarm's /metrics binds (default 127.0.0.1): a shard scraped from another host. */
+  metricsHost?: string;
 }
 
 export interface RunResult {

@@ -121,6 +121,20 @@ export const REQUIREMENTS = [
     versionPattern: /Chromium (\S+)/,
     purpose: 'opening the HTML reports in the browser tests',
   },
+  {
+    binary: 'prometheus',
+    debianPackage: 'prometheus',
+    versionArgs: ['--version'],
+    versionPattern: /prometheus, version (\S+)/,
+    purpose: 'scraping shards with a real Prometheus in the prometheus-config test',
+  },
+  {
+    binary: 'promtool',
+    debianPackage: 'prometheus',
+    versionArgs: ['--version'],
+    versionPattern: /promtool, version (\S+)/,
+    purpose: 'checking generated Prometheus configs in the prometheus-config test',
+  },
 ];
 
 /** Which binaries each origin kind needs (the swarm itself needs ffmpeg and ffprobe). */

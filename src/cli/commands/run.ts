@@ -429,6 +429,7 @@ async function runWithReport(
     ...(args.reportFile ? { reportFile: args.reportFile } : {}),
     ...(args.shard ? { shard: args.shard } : {}),
     ...(args.startAtMs !== undefined ? { startAtMs: args.startAtMs } : {}),
+    metricsHost: args.metricsHost,
     log: out,
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });

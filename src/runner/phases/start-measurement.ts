@@ -29,6 +29,7 @@ export async function startMeasurement(
     ...(options.printCommand ? { printCommand: options.printCommand } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs } : {}),
+    ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
     log: (line) => context.log(line),
   });
   state.swarm = swarm;

@@ -173,6 +173,8 @@ async function runScenarioTest(
     ...(options.actions ? { actions: options.actions } : {}),
     ...(shard ? { shard } : {}),
     ...(startAtMs !== undefined ? { startAtMs } : {}),
+    // A shard scraped by a Prometheus on another host: HLS_SWARM_METRICS_HOST=0.0.0.0 (or an address).
+    ...(process.env.HLS_SWARM_METRICS_HOST ? { metricsHost: process.env.HLS_SWARM_METRICS_HOST } : {}),
   };
   installSignalHandlers();
   interruptions.add(interruption);
