@@ -60,6 +60,17 @@ describe('startSwarm refuses to start, with a clear error', () => {
     expect(await isPortListening(metricsPort)).toBe(false);
   });
 
+  it('a shard with no viewer of its own (more shards than viewers)', async () => {
+    const spec = swarmSchema.parse({ clients: 2, metricsPort: 0 });
+    await expect(startSwarm({ url: notFoundUrl, spec, shard: { index: 2, count: 3 } })).rejects.toMatchObject(
+      {
+        name: 'SwarmStartError',
+        message:
+          'shard 2/3 has no viewer: the plan has 2 viewer(s), fewer than the 3 shards; run fewer shards',
+      },
+    );
+  });
+
   it('a playlist that answers 404', async () => {
     const spec = swarmSchema.parse({ clients: 2, metricsPort: 0 });
     await expect(startSwarm({ url: notFoundUrl, spec })).rejects.toMatchObject({

@@ -42,6 +42,10 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   const { spec } = options;
   const log = options.log ?? (() => {});
   const plan = shardPlan(buildRampPlan(rampInputFromSpec(spec)), options.shard);
+  if (options.shard && plan.events.length === 0)
+    throw new SwarmStartError(
+      `shard ${options.shard.index}/${options.shard.count} has no viewer: the plan has ${spec.stages ? 'fewer viewers' : `${spec.clients} viewer(s), fewer`} than the ${options.shard.count} shards; run fewer shards`,
+    );
   if (options.startAtMs !== undefined && options.startAtMs - Date.now() > MAX_START_AT_AHEAD_MS)
     throw new SwarmStartError(
       `the start time ${new Date(options.startAtMs).toISOString()} is more than an hour ahead; give a time within the hour (--start-at, HLS_SWARM_START_AT)`,
