@@ -8,6 +8,7 @@ import { type Report, reportSchema } from '../report/index.js';
 import { alive, waitUntil } from '../system/test/processes.js';
 import { runScenario } from './index.js';
 import { confineViewers, starveCpu } from './test/cpu-starvation.js';
+import { recordViewerPids } from './test/viewer-pids.js';
 import type { RunResult, ScenarioAction } from './types.js';
 
 /*
@@ -16,18 +17,6 @@ import type { RunResult, ScenarioAction } from './types.js';
  * run inconclusive, with the figures in the reason and the latency thresholds marked
  * unreliable; a quiet small run is healthy. Nothing is left running and the cgroup is gone.
  */
-
-/** Records the PIDs of every viewer the swarm starts, to check none is left afterwards. */
-function recordViewerPids(pids: number[]): ScenarioAction {
-  return {
-    name: 'record viewer PIDs',
-    at: '0s',
-    run({ swarm }) {
-      swarm.on('clientStarted', (event) => pids.push(event.pid));
-      pids.push(...(swarm.viewerPids?.() ?? []));
-    },
-  };
-}
 
 /** A short run of `clients` tiny-profile viewers against a python origin, its PIDs recorded. */
 async function runSmall(

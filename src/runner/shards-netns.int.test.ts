@@ -77,7 +77,7 @@ beforeAll(async () => {
   ip('-n', NS.bridge, 'link', 'add', 'br0', 'type', 'bridge');
   ip('-n', NS.bridge, 'link', 'set', 'br0', 'up');
   addHost(NS.origin, `hso${tag}`, ORIGIN_IP);
-  NS.shards.forEach((ns, index) => addHost(ns, `hs${index}${tag}`, shardIp(index)));
+  for (const [index, ns] of NS.shards.entries()) addHost(ns, `hs${index}${tag}`, shardIp(index));
   origin = inNamespace(
     NS.origin,
     [

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { originSchema } from '../config/index.js';
 import { parseAccessLog } from '../metrics/index.js';
-import { type RunningOrigin, startOrigin } from '../origin/index.js';
+import { useTinyNginxOrigin } from '../origin/test/tiny-nginx.js';
 import { type HtmlReport, readReportFile, reportSchema } from '../report/index.js';
 import { nearestRankPercentile, spawnOwned } from '../system/index.js';
 import { alive, waitUntil } from '../system/test/processes.js';
 import { mergeShardReports, runScenario } from './index.js';
-import type { RunResult, ScenarioAction } from './types.js';
+import { recordViewerPids } from './test/viewer-pids.js';
+import type { RunResult } from './types.js';
 
 /*
  * Shards end to end: one nginx origin, three shards of one scenario run at once (in this
@@ -25,17 +25,7 @@ const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const SHARDS = 3;
 const CLIENTS = 6;
 
-let origin: RunningOrigin;
-
-beforeAll(async () => {
-  origin = await startOrigin(
-    originSchema.parse({ kind: 'nginx', profile: 'tiny', port: 0, exporters: false }),
-  );
-}, 90_000);
-
-afterAll(async () => {
-  await origin?.stop();
-});
+const tinyOrigin = useTinyNginxOrigin();
 
 function scenarioFor(url: string) {
   return {
@@ -50,17 +40,6 @@ function scenarioFor(url: string) {
     },
     generator: { capacityCheck: 'off' },
   } as const;
-}
-
-function recordViewerPids(pids: number[]): ScenarioAction {
-  return {
-    name: 'record viewer PIDs',
-    at: '0s',
-    run({ swarm }) {
-      swarm.on('clientStarted', (event) => pids.push(event.pid));
-      pids.push(...(swarm.viewerPids?.() ?? []));
-    },
-  };
 }
 
 async function cli(args: string[]) {
@@ -91,7 +70,7 @@ describe('shards and merge', () => {
     const startAtMs = Date.now() + 8000;
     runs = await Promise.all(
       Array.from({ length: SHARDS }, (_, index) =>
-        runScenario(scenarioFor(origin.streamUrl), {
+        runScenario(scenarioFor(tinyOrigin().streamUrl), {
           shard: { index, count: SHARDS },
           startAtMs,
           reportDir: dir,
@@ -128,7 +107,7 @@ describe('shards and merge', () => {
     }
     // nginx saw every viewer id once per shard slice: id i mod 3 from shard i.
     const ids = new Set(
-      parseAccessLog(readFileSync(origin.accessLog as string, 'utf8'), Date.now())
+      parseAccessLog(readFileSync(tinyOrigin().accessLog as string, 'utf8'), Date.now())
         .map((entry) => /\/client-(\d+)$/.exec(entry.userAgent ?? '')?.[1])
         .filter((id): id is string => id !== undefined)
         .map(Number),
@@ -148,7 +127,7 @@ describe('shards and merge', () => {
     expect(fleet?.observed).toBe(CLIENTS);
     expect(merged.swarm?.clientsStarted).toBe(CLIENTS);
 
-    const log = parseAccessLog(readFileSync(origin.accessLog as string, 'utf8'), Date.now());
+    const log = parseAccessLog(readFileSync(tinyOrigin().accessLog as string, 'utf8'), Date.now());
     const segments = log.filter(
       (entry) => entry.kind === 'segment' && /\/client-\d+$/.test(entry.userAgent ?? ''),
     );

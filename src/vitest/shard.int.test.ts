@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { originSchema } from '../config/index.js';
-import { type RunningOrigin, startOrigin } from '../origin/index.js';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { useTinyNginxOrigin } from '../origin/test/tiny-nginx.js';
 import { readReportFile } from '../report/index.js';
 import { mergeShardReports } from '../runner/index.js';
 import { runFixtures } from './test/run-fixture.js';
@@ -12,17 +11,7 @@ import { runFixtures } from './test/run-fixture.js';
  * both shards does. A scenario that boots its own origin is refused in shard mode.
  */
 
-let origin: RunningOrigin;
-
-beforeAll(async () => {
-  origin = await startOrigin(
-    originSchema.parse({ kind: 'nginx', profile: 'tiny', port: 0, exporters: false }),
-  );
-}, 90_000);
-
-afterAll(async () => {
-  await origin?.stop();
-});
+const tinyOrigin = useTinyNginxOrigin();
 
 /** Sets environment variables for the rest of the test. */
 function withEnv(values: Record<string, string>): void {
@@ -38,7 +27,7 @@ function withEnv(values: Record<string, string>): void {
 
 describe('scenario() as a shard', () => {
   test('each shard passes as a test and writes its shard report; the merge judges them together', async () => {
-    withEnv({ HLS_SWARM_FIXTURE_ORIGIN_URL: origin.streamUrl });
+    withEnv({ HLS_SWARM_FIXTURE_ORIGIN_URL: tinyOrigin().streamUrl });
     const reports = [];
     for (const index of [0, 1]) {
       process.env.HLS_SWARM_SHARD = `${index}/2`;
