@@ -167,6 +167,24 @@ describe('shards and merge', () => {
     expect(merged.verdict).toBe('pass');
     expect(await readFile(join(out, 'shards', 'sharded-smoke.html'), 'utf8')).toContain('sharded smoke');
 
+    // The same shards judged with another scenario's thresholds (--scenario): a bound no real
+    // download meets fails the merged gate, exit 1.
+    const strict = join(dir, 'strict.json');
+    await writeFile(
+      strict,
+      JSON.stringify({ ...scenarioFor(tinyOrigin().streamUrl), slo: { segment_duration: 'p(95)<1ms' } }),
+    );
+    const rejudged = await cli([
+      'merge',
+      join(dir, 'shards'),
+      '--scenario',
+      strict,
+      '--out',
+      join(dir, 'strict-merged.json'),
+    ]);
+    expect(rejudged.exitCode).toBe(1);
+    expect(rejudged.stdout).toContain('1 strict threshold failed: segment_duration p(95)<1ms');
+
     const partial = join(dir, 'partial');
     await mkdir(partial, { recursive: true });
     for (const path of shardPaths.slice(0, 2))
