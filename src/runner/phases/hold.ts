@@ -108,12 +108,22 @@ export async function hold(
   startProgress(context, state, origin, swarm);
   // The swarm ends itself after its planned duration; the extra grace only guards a hang.
   const guardMs = timings.plannedMs + timings.stopGraceMs + 15_000;
-  const finished = await Promise.race([
-    swarm.done.then(() => 'done' as const),
-    sleep(guardMs, controller.signal).then(() =>
-      controller.signal.aborted ? ('aborted' as const) : ('guard' as const),
-    ),
-  ]);
+  // The guard's timer must end with the swarm: a pending one kept the CLI alive ~17 s after its report.
+  const guard = new AbortController();
+  const onAbort = () => guard.abort();
+  controller.signal.addEventListener('abort', onAbort, { once: true });
+  let finished: 'done' | 'aborted' | 'guard';
+  try {
+    finished = await Promise.race([
+      swarm.done.then(() => 'done' as const),
+      sleep(guardMs, guard.signal).then(() =>
+        controller.signal.aborted ? ('aborted' as const) : ('guard' as const),
+      ),
+    ]);
+  } finally {
+    controller.signal.removeEventListener('abort', onAbort);
+    guard.abort();
+  }
   if (finished === 'guard') context.log('the swarm did not end on time; stopping it');
   // The measured window ends where the swarm begins to stop its viewers (planned end or
   // abort), so the shutdown itself is not judged as a drop in active clients.
