@@ -1,9 +1,9 @@
 import { swarmSchema } from '../../config/index.js';
-import { buildRampPlan, rampInputFromSpec } from '../../swarm/index.js';
+import { buildRampPlan, rampInputFromSpec, shardPlan } from '../../swarm/index.js';
 import type { Report, ReportTimeseries } from '../schema.js';
 
 /** What the charts read of a report. */
-export type ChartsInput = Pick<Report, 'scenario' | 'timeline' | 'timeseries' | 'baseline'>;
+export type ChartsInput = Pick<Report, 'scenario' | 'timeline' | 'timeseries' | 'baseline' | 'shard'>;
 
 /*
  * Chart specs from a report's timeseries: which columns go together, in which unit, with the
@@ -147,7 +147,9 @@ export function plannedViewers(report: ChartsInput, timeseries: ReportTimeseries
   if (!spec.success || swarmStartMs === null) return null;
   let plan: ReturnType<typeof buildRampPlan>;
   try {
-    plan = buildRampPlan(rampInputFromSpec(spec.data));
+    // A shard's page plans its own slice of the viewers; a merged page, the whole plan.
+    const shard = report.shard ? { index: report.shard.index, count: report.shard.count } : undefined;
+    plan = shardPlan(buildRampPlan(rampInputFromSpec(spec.data)), shard);
   } catch {
     return null;
   }

@@ -114,6 +114,32 @@ describe('renderHtmlReport on recorded reports', () => {
     );
   });
 
+  it('a shard’s page plans its own slice of the viewers and says which shard it is', async () => {
+    const report = await fixture('pass');
+    const clients = (report.scenario.config.swarm as { clients: number }).clients;
+    const shard = {
+      index: 1,
+      count: clients,
+      viewers: `id % ${clients} == 1`,
+      plannedClients: 1,
+      host: 'shard-host',
+      startAtMs: null,
+      startLateMs: null,
+      scrapesOrigin: false,
+      window: { startMs: report.timeline.startMs, steadyStartMs: null, endMs: report.timeline.endMs },
+      data: { version: 1 as const, metrics: [] },
+    };
+    const charts = buildCharts({ ...report, shard });
+    const planned = charts?.charts
+      .find((chart) => chart.id === 'viewers')
+      ?.series.find((series) => series.column === 'plan');
+    expect(Math.max(...(planned?.values.map(Number) ?? [0]))).toBe(1);
+    const html = renderHtmlReport(parseReportForHtml({ ...report, shard }, 'shard'));
+    expect(html).toContain(
+      `<h2>Shard</h2><p>Shard 1 of ${clients} (0-based) on shard-host: viewers id % ${clients} == 1`,
+    );
+  });
+
   it('the baseline run: its comparisons in the thresholds table, its series dashed beside this run’s', async () => {
     const report = await fixture('baseline');
     const baseline = report.baseline;
