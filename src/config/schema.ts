@@ -117,6 +117,17 @@ export const externalOriginSchema = z.strictObject({
   allowRemote: z.boolean().default(false).describe('Required to load a host that is not loopback'),
   readyTimeout: durationSchema.default('30s'),
   minSegments: positiveInt().default(1),
+  resolve: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Readiness check connects to this IP, keeping the URL's Host header (set it with swarm.resolve; the CLI's --resolve sets both)",
+    ),
+  headers: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("Extra request headers of the readiness check (e.g. the swarm's Authorization header)"),
 });
 
 export const ORIGIN_KINDS = ['python', 'nginx', 'vm', 'container', 'external'] as const;
@@ -195,6 +206,20 @@ export const swarmSchema = z.strictObject({
     .describe("'fallback' uses the first variant"),
   headers: z.record(z.string(), z.string()).default({}),
   noCache: z.boolean().default(false),
+  userAgent: z
+    .string()
+    .min(1, { error: 'expected a User-Agent template, e.g. "my-player/1.0 (viewer {id})"' })
+    .refine((text) => !/[\r\n]/.test(text), { error: 'expected a User-Agent on one line' })
+    .optional()
+    .describe(
+      "User-Agent of every viewer; '{id}' is replaced by the viewer's id, and without '{id}' '/client-<id>' is appended so access logs still tell viewers apart. Default 'hls-swarm/<version>/client-<id>'",
+    ),
+  skipPreflight: z
+    .boolean()
+    .optional()
+    .describe(
+      'Skip the preflight checks of open-file and process limits (ffmpeg is still located; the stream URL is still probed)',
+    ),
   resolve: z.string().optional().describe('Connect to this IP, keep the Host header of the URL'),
   timeout: durationSchema.default('15s').describe('ffmpeg -rw_timeout'),
   reconnect: z.boolean().default(true),

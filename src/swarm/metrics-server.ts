@@ -1,13 +1,39 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { claimPort, describePortHolder, PortInUseError } from '../system/index.js';
+import { TOOL_VERSION } from '../version.js';
 import type { ExitCategory, PlaybackSample, RequestRecord } from './types.js';
 
 /*
  * The swarm's own Prometheus endpoint (the seed's :17091, METRICS_PORT). Its own Registry, never
  * prom-client's global one, so two swarms in one process (or a library user's metrics) never
  * collide. The three seed names are kept exactly.
+ *
+ * /metrics also serves prom-client's default process metrics (process_*, nodejs_*), unprefixed:
+ * they describe the Node process, not the swarm, and under their standard names stock
+ * dashboards and alerts work (the Go tool served the same kind, process_* and go_*, unprefixed
+ * too); Prometheus' job/instance labels tell processes apart. They live in one registry per
+ * process (collectDefaultMetrics starts a GC observer and an event-loop monitor each time it is
+ * called, so once), appended to each swarm's exposition.
  */
+
+let processRegistry: Registry | undefined;
+
+/** prom-client's default metrics of this Node process, collected once per process. */
+export function processMetricsRegistry(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export interface SwarmMetricsOptions {
+  /** The ffmpeg version the viewers run (preflight's), for hls_swarm_info; default 'unknown'. */
+  ffmpegVersion?: string;
+  /** hls-swarm's version for hls_swarm_info; default the package's. */
+  toolVersion?: string;
+}
 
 const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32];
 /** Seconds behind: within a segment, a few segments, a playlist window, lost. */
@@ -40,11 +66,18 @@ export class SwarmMetrics {
   private readonly playbackSpeedMean: Gauge;
   private readonly startup: Histogram;
   private droppedLinesSeen = 0;
+  private began = false;
   /** Called before each scrape so gauges are current (the swarm sets it). */
   beforeScrape: (() => void) | undefined;
 
-  constructor() {
+  constructor(options: SwarmMetricsOptions = {}) {
     const registers = [this.registry];
+    new Gauge({
+      name: 'hls_swarm_info',
+      help: 'hls-swarm and ffmpeg versions of this swarm (value always 1)',
+      labelNames: ['version', 'ffmpeg'],
+      registers,
+    }).set({ version: options.toolVersion ?? TOOL_VERSION, ffmpeg: options.ffmpegVersion ?? 'unknown' }, 1);
     this.clientsActive = new Gauge({
       name: 'hls_swarm_clients_active',
       help: 'Currently running clients',
@@ -239,6 +272,28 @@ export class SwarmMetrics {
     this.playlistReloadFailures.inc();
   }
 
+  /**
+   * The swarm has begun its plan (t=0 of the ramp: viewers are being released or spawned), so
+   * the metrics describe load; before it (preflight, viewers prepared at the start gate, waiting
+   * for --start-at) /ready answers 503.
+   */
+  markBegun(): void {
+    this.began = true;
+  }
+
+  get ready(): boolean {
+    return this.began;
+  }
+
+  /** What /metrics serves: the swarm's registry, then this process's default metrics. */
+  async exposition(): Promise<string> {
+    const [own, processMetrics] = await Promise.all([
+      this.registry.metrics(),
+      processMetricsRegistry().metrics(),
+    ]);
+    return `${own.endsWith('\n') ? own : `${own}\n`}${processMetrics}`;
+  }
+
   /** Takes the cumulative total of dropped lines and adds what is new. */
   setDroppedLinesTotal(total: number): void {
     if (total > this.droppedLinesSeen) {
@@ -257,8 +312,9 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `/metrics` and `/health` on host:port (0 = a free port). A busy port is a
- * PortInUseError naming the holder, raised before anything else starts.
+ * Serves `/metrics`, `/health` (the process answers) and `/ready` (200 once the swarm has begun
+ * its plan, 503 before) on host:port (0 = a free port). A busy port is a PortInUseError naming
+ * the holder, raised before anything else starts.
  */
 export async function startMetricsServer(
   metrics: SwarmMetrics,
@@ -273,7 +329,7 @@ export async function startMetricsServer(
       try {
         metrics.beforeScrape?.();
       } catch {}
-      registry.metrics().then(
+      metrics.exposition().then(
         (body) => {
           response.writeHead(200, { 'content-type': registry.contentType });
           response.end(body);
@@ -286,9 +342,12 @@ export async function startMetricsServer(
     } else if (path === '/health') {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok\n');
+    } else if (path === '/ready') {
+      response.writeHead(metrics.ready ? 200 : 503, { 'content-type': 'text/plain' });
+      response.end(metrics.ready ? 'ready\n' : 'not ready: the swarm has not begun its plan yet\n');
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found: try /metrics or /health\n');
+      response.end('not found: try /metrics, /health or /ready\n');
     }
   });
   server.keepAliveTimeout = 65_000;

@@ -48,6 +48,11 @@ export interface PreflightOptions {
   env?: NodeJS.ProcessEnv;
   /** Do not try to raise limits, only report (tests). */
   dryRun?: boolean;
+  /**
+   * `--skip-preflight` / `swarm.skipPreflight`: locate ffmpeg (the swarm cannot run without it)
+   * but neither check nor raise the open-file and process limits; the report says so.
+   */
+  skipLimits?: boolean;
 }
 
 /** Parses one row of /proc/<pid>/limits ('unlimited' → Infinity). */
@@ -124,9 +129,23 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
   lines.push(`ffmpeg: ${ffmpegPath} (version ${version})`);
 
-  // Open files.
   const recommendedFiles = options.clients * OPEN_FILES_PER_CLIENT + OPEN_FILES_BASE;
   const requiredFiles = options.clients * OPEN_FILES_NEEDED_PER_CLIENT + OPEN_FILES_BASE;
+  if (options.skipLimits) {
+    const files = readLimit('Max open files');
+    const tasks = readLimit('Max processes');
+    lines.push(
+      `limits: not checked (--skip-preflight): open files soft ${formatLimit(files.soft)}, ${recommendedFiles} recommended for ${options.clients} viewers`,
+    );
+    return {
+      ffmpeg: { path: ffmpegPath, version },
+      openFiles: { ...files, recommended: recommendedFiles, required: requiredFiles },
+      processes: { ...tasks, required: 0, inUse: 0, enforced: false },
+      lines,
+    };
+  }
+
+  // Open files.
   let files = readLimit('Max open files');
   let filesRaisedFrom: number | undefined;
   if (files.soft < recommendedFiles && !options.dryRun) {

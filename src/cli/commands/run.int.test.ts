@@ -53,3 +53,38 @@ describe('hls-swarm run stopped by a signal', () => {
     expect(report.swarm?.requests.segment.total).toBeGreaterThan(0);
   });
 });
+
+describe('hls-swarm run --duration 0 (until Ctrl-C), as go-ffmpeg-hls-swarm -duration 0', () => {
+  it('ends normally at SIGINT: JSON log lines, /ready and hls_swarm_info while it runs, exit 0', async () => {
+    const run = startTaggedRun(process.execPath, [
+      '--import',
+      'tsx',
+      main,
+      'run',
+      origin.streamUrl,
+      ...['--clients', '2', '--ramp-rate', '2', '--duration', '0', '--metrics', '127.0.0.1:0'],
+      ...['--log-format', 'json', '--skip-preflight', '--print-cmd', '--user-agent', 'migration-test/{id}'],
+    ]);
+    await run.waitForOutput(/segments [1-9]\d* ok/, 60_000);
+    const metricsUrl = /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(run.output())?.[1] as string;
+    expect(metricsUrl).toBeDefined();
+    expect((await fetch(metricsUrl.replace(/metrics$/, 'ready'))).status).toBe(200);
+    const scrape = await (await fetch(metricsUrl)).text();
+    expect(scrape).toMatch(/^hls_swarm_info\{version="[^"]+",ffmpeg="[^"]+"\} 1$/m);
+    expect(scrape).toMatch(/^process_cpu_user_seconds_total \d/m);
+    process.kill(run.process.pid, 'SIGINT');
+    const end = await run.ended();
+    expect(end).toEqual({ exitCode: 0, signal: undefined, leftovers: [] });
+    const output = run.output();
+    expect(output).toContain('-user_agent migration-test/0');
+    expect(output).toContain('-user_agent migration-test/1');
+    expect(output).toContain('hls-swarm run summary');
+    // Every line hls-swarm itself wrote to stderr is one JSON object.
+    const logLines = output.split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(3);
+    const messages = logLines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.some((msg) => msg.startsWith('limits: not checked (--skip-preflight)'))).toBe(true);
+    expect(messages.some((msg) => msg.includes('until Ctrl-C'))).toBe(true);
+    expect(messages.some((msg) => msg.startsWith('SIGINT: stopping the run'))).toBe(true);
+  });
+});

@@ -8,7 +8,13 @@ import {
 } from '../../swarm/index.js';
 import { REDACTED } from '../../system/index.js';
 import { UsageError } from '../errors.js';
-import { formatSwarmSummary, parseMetricsAddress, parseRunArgs } from './run.js';
+import {
+  formatLogLine,
+  formatSwarmSummary,
+  parseMetricsAddress,
+  parseRunArgs,
+  UNTIL_INTERRUPTED_DURATION,
+} from './run.js';
 
 describe('hls-swarm run arguments', () => {
   it('maps flags onto a validated swarm spec', () => {
@@ -92,6 +98,83 @@ describe('hls-swarm run arguments', () => {
     expect(parseMetricsAddress('17091')).toEqual({ host: '127.0.0.1', port: 17091 });
     expect(parseMetricsAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(parseMetricsAddress('[::1]:0')).toEqual({ host: '::1', port: 0 });
+  });
+});
+
+describe('hls-swarm run flags from go-ffmpeg-hls-swarm', () => {
+  const url = 'http://127.0.0.1:17080/stream.m3u8';
+
+  it('--user-agent and --skip-preflight go into the swarm spec', () => {
+    const args = parseRunArgs([url, '--user-agent', 'my-player/2.0 (viewer {id})', '--skip-preflight']);
+    expect(args.spec.userAgent).toBe('my-player/2.0 (viewer {id})');
+    expect(args.spec.skipPreflight).toBe(true);
+    const plain = parseRunArgs([url]);
+    expect(plain.spec.userAgent).toBeUndefined();
+    expect(plain.spec.skipPreflight).toBeUndefined();
+    expect(() => parseRunArgs([url, '--user-agent', ''])).toThrow(/userAgent/);
+  });
+
+  it('--duration 0 runs until interrupted, on a bounded plan a Node timer can hold', () => {
+    for (const zero of ['0', '0s', '0ms']) {
+      const args = parseRunArgs([url, '--duration', zero]);
+      expect(args.untilInterrupted).toBe(true);
+      expect(args.spec.duration).toBe(UNTIL_INTERRUPTED_DURATION);
+    }
+    const ms = 576 * 3_600_000;
+    expect(ms).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(parseRunArgs([url, '--duration', '1m']).untilInterrupted).toBe(false);
+    expect(() => parseRunArgs([url, '--duration', '0', '--report', 'r.json'])).toThrow(
+      /--duration 0.*--report or --shard/,
+    );
+    expect(() => parseRunArgs([url, '--duration', '0', '--shard', '0/2'], {})).toThrow(UsageError);
+  });
+
+  it('--nginx-metrics and --node-metrics name the external origin exporters of a --report run', () => {
+    const args = parseRunArgs([
+      url,
+      '--report',
+      'r.json',
+      '--nginx-metrics',
+      'http://127.0.0.1:17113/metrics',
+      '--node-metrics',
+      'http://127.0.0.1:17100/metrics',
+    ]);
+    expect(args.exporters).toEqual({
+      nginx: 'http://127.0.0.1:17113/metrics',
+      node: 'http://127.0.0.1:17100/metrics',
+    });
+    expect(parseRunArgs([url]).exporters).toEqual({});
+    expect(() => parseRunArgs([url, '--nginx-metrics', 'http://127.0.0.1:17113/metrics'])).toThrow(
+      /add --report/,
+    );
+    expect(() => parseRunArgs([url, '--report', 'r.json', '--node-metrics', '127.0.0.1:17100'])).toThrow(
+      '--node-metrics',
+    );
+  });
+
+  it('--log-format json writes one redacted JSON object per line', () => {
+    expect(parseRunArgs([url]).logFormat).toBe('text');
+    expect(parseRunArgs([url, '--log-format', 'json']).logFormat).toBe('json');
+    expect(() => parseRunArgs([url, '--log-format', 'yaml'])).toThrow('--log-format');
+    const now = new Date('2026-01-02T03:04:05.000Z');
+    const line = formatLogLine(
+      'json',
+      '\nhls-swarm run: 2 viewers of http://127.0.0.1:17080/s.m3u8?token=s3cret-value',
+      'info',
+      now,
+    );
+    expect(line).not.toContain('\n');
+    expect(line).not.toContain('s3cret-value');
+    const parsed = JSON.parse(line) as { time: string; level: string; msg: string };
+    expect(parsed).toEqual({
+      time: '2026-01-02T03:04:05.000Z',
+      level: 'info',
+      msg: `2 viewers of http://127.0.0.1:17080/s.m3u8?token=${REDACTED}`,
+    });
+    expect(JSON.parse(formatLogLine('json', 'hls-swarm: FAILED', 'error', now)).level).toBe('error');
+    expect(formatLogLine('text', 'hls-swarm: http://127.0.0.1/x?token=abc', 'info', now)).toBe(
+      `hls-swarm: http://127.0.0.1/x?token=${REDACTED}`,
+    );
   });
 });
 

@@ -39,11 +39,17 @@ second signal exits at once).
   --clients N          viewers to run (default 10)
   --ramp-rate R        viewers started per second (default 10)
   --ramp-jitter D      extra per-viewer start delay, up to D, deterministic per id (default 0ms)
-  --duration D         total run time, ramp included (default 30s)
+  --duration D         total run time, ramp included (default 30s); 0 = until Ctrl-C (SIGINT/
+                       SIGTERM ends the run normally: summary, exit 0 if segments arrived;
+                       bounded at 576h = 24 days, the longest a Node timer can wait; not with
+                       --report or --shard, whose verdict needs a bounded run)
   --variant V          all | highest | lowest | first (default all)
   --header 'K: V'      extra request header (repeatable); secret-looking values are never printed
   --no-cache           send Cache-Control: no-cache and Pragma: no-cache
-  --resolve IP         connect to IP, keep the URL's Host header
+  --resolve IP         connect to IP, keep the URL's Host header (the viewers, the URL probe
+                       and, with --report, the origin's readiness check)
+  --user-agent UA      viewers' User-Agent; '{id}' becomes the viewer id, and without '{id}'
+                       '/client-<id>' is appended (default hls-swarm/<version>/client-<id>)
   --timeout D          ffmpeg -rw_timeout (default 15s)
   --no-reconnect       do not pass ffmpeg's -reconnect options
   --restart-on-stall   restart a viewer whose playback stalls (< 0.9x over the stall window)
@@ -54,7 +60,13 @@ second signal exits at once).
   --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
   --print-cmd          print each spawned ffmpeg command (secrets redacted)
   --check              run the preflight checks only (ffmpeg, limits, URL) and exit
+  --skip-preflight     do not check or raise the open-file and process limits (ffmpeg is
+                       still located and the URL still probed: without them nothing can run)
+  --log-format F       text (default) or json: hls-swarm's own stderr lines as one JSON
+                       object per line {time, level, msg}, redacted like the text
   --report FILE        run as a scenario (external origin) and write the JSON report to FILE
+  --nginx-metrics URL  with --report/--shard: the origin's nginx-exporter /metrics to sample
+  --node-metrics URL   with --report/--shard: the origin's node-exporter /metrics to sample
   --shard I/N          run shard I of N (viewer ids I mod N, on the whole plan's schedule) and
                        write a shard report (default reports/run/hls-swarm-run.shard-I-of-N.json)
                        for 'hls-swarm merge', which gives the verdict; also HLS_SWARM_SHARD=I/N,
@@ -86,7 +98,21 @@ const OPTIONS = {
   shard: { type: 'string' },
   'start-at': { type: 'string' },
   'allow-remote': { type: 'boolean' },
+  'user-agent': { type: 'string' },
+  'skip-preflight': { type: 'boolean' },
+  'log-format': { type: 'string' },
+  'nginx-metrics': { type: 'string' },
+  'node-metrics': { type: 'string' },
 } as const;
+
+/**
+ * `--duration 0` (run until Ctrl-C) as a bounded duration: the ramp plan and the swarm's end
+ * timer need one, and Node's timers hold at most 2^31 − 1 ms (~24.8 days): 576h is 24 days.
+ */
+export const UNTIL_INTERRUPTED_DURATION = '576h';
+
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface RunCommandArgs {
   url: string;
@@ -98,6 +124,11 @@ export interface RunCommandArgs {
   allowRemote: boolean;
   shard?: ShardSpec;
   startAtMs?: number;
+  /** --duration 0: the run ends at SIGINT/SIGTERM (the spec holds UNTIL_INTERRUPTED_DURATION). */
+  untilInterrupted: boolean;
+  logFormat: LogFormat;
+  /** --nginx-metrics / --node-metrics: the external origin's exporters (with --report/--shard). */
+  exporters: { nginx?: string; node?: string };
 }
 
 function positiveInteger(flag: string, text: string, allowZero = false): number {
@@ -129,6 +160,18 @@ export function parseMetricsAddress(text: string): { host: string; port: number 
     );
   }
   return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+}
+
+function exporterUrl(flag: string, text: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {}
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new UsageError(
+      `--${flag}: expected the exporter's http:// URL, e.g. http://127.0.0.1:17113/metrics, got ${JSON.stringify(text)}`,
+    );
+  return text;
 }
 
 /** A ConfigError of a flag or variable as a usage error (exit 2, the message names it). */
@@ -168,7 +211,12 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     input.rampRate = rate;
   }
   if (values['ramp-jitter'] !== undefined) input.rampJitter = duration('ramp-jitter', values['ramp-jitter']);
-  if (values.duration !== undefined) input.duration = duration('duration', values.duration);
+  // 0 (or 0s, 0ms): until Ctrl-C, as the Go tool's -duration 0.
+  const untilInterrupted =
+    values.duration !== undefined &&
+    (values.duration.trim() === '0' || tryParseDurationMs(values.duration) === 0);
+  if (untilInterrupted) input.duration = UNTIL_INTERRUPTED_DURATION;
+  else if (values.duration !== undefined) input.duration = duration('duration', values.duration);
   if (values.timeout !== undefined) input.timeout = duration('timeout', values.timeout);
   if (values.variant !== undefined) {
     if (!(VARIANTS as readonly string[]).includes(values.variant))
@@ -191,6 +239,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (values['no-cache']) input.noCache = true;
   if (values['no-start-gate']) input.startGate = { enabled: false };
   if (values.resolve !== undefined) input.resolve = values.resolve;
+  if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
+  if (values['skip-preflight']) input.skipPreflight = true;
   if (values['no-reconnect']) input.reconnect = false;
   const restart: NonNullable<SwarmSpecInput['restart']> = {};
   if (values['restart-on-stall']) restart.onStall = true;
@@ -216,6 +266,23 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const shard = asUsage(() => (values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(env)));
   const startAt = values['start-at'];
   const startAtMs = asUsage(() => (startAt !== undefined ? parseStartAt(startAt) : startAtFromEnv(env)));
+  const logFormat = values['log-format'] ?? 'text';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat))
+    throw new UsageError(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
+  const withReport = values.report !== undefined || shard !== undefined;
+  if (untilInterrupted && withReport)
+    throw new UsageError(
+      '--duration 0 (until Ctrl-C) cannot be used with --report or --shard: a verdict needs a bounded run; give a duration such as 1h',
+    );
+  const exporters: RunCommandArgs['exporters'] = {};
+  if (values['nginx-metrics'] !== undefined)
+    exporters.nginx = exporterUrl('nginx-metrics', values['nginx-metrics']);
+  if (values['node-metrics'] !== undefined)
+    exporters.node = exporterUrl('node-metrics', values['node-metrics']);
+  if (Object.keys(exporters).length > 0 && !withReport)
+    throw new UsageError(
+      '--nginx-metrics and --node-metrics are sampled by a scenario run: add --report FILE (or --shard I/N)',
+    );
   return {
     url,
     spec,
@@ -226,7 +293,28 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     allowRemote: values['allow-remote'] === true,
     ...(shard ? { shard } : {}),
     ...(startAtMs !== undefined ? { startAtMs } : {}),
+    untilInterrupted,
+    logFormat: logFormat as LogFormat,
+    exporters,
   };
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/**
+ * One stderr line of hls-swarm itself, redacted by the shared rule (URLs, header values). JSON:
+ * one object per line, the message without the 'hls-swarm …: ' prefix the text form carries.
+ */
+export function formatLogLine(
+  format: LogFormat,
+  line: string,
+  level: LogLevel = 'info',
+  now = new Date(),
+): string {
+  const text = redactText(line);
+  if (format === 'text') return text;
+  const msg = text.trim().replace(/^hls-swarm(?: run)?: /, '');
+  return JSON.stringify({ time: now.toISOString(), level, msg });
 }
 
 function pad(text: string, width: number): string {
@@ -320,12 +408,31 @@ export function runFailure(snapshot: SwarmSnapshot): string | undefined {
 export async function run(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   // Every log line goes through the shared redaction (URLs, header values) before it is shown.
-  const out = (line: string) => process.stderr.write(`${redactText(line)}\n`);
+  const log = (line: string, level: LogLevel = 'info') =>
+    process.stderr.write(`${formatLogLine(args.logFormat, line, level)}\n`);
+  if (args.logFormat === 'text') return runCommand(args, log);
+  // JSON: errors meant for the user are JSON lines too (main.ts prints them as text otherwise).
+  try {
+    return await runCommand(args, log);
+  } catch (error) {
+    if (!isUserFacingError(error)) throw error;
+    log(error.message, 'error');
+    return error.code === 'HLS_SWARM_CONFIG' ? 2 : 1;
+  }
+}
+
+async function runCommand(
+  args: RunCommandArgs,
+  log: (line: string, level?: LogLevel) => void,
+): Promise<number> {
+  const out = (line: string) => log(line, /FAILED/.test(line) ? 'error' : 'info');
   assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
 
   if (args.checkOnly) {
-    const report = await preflight({ clients: args.spec.clients });
-    for (const line of report.lines) process.stdout.write(`ok  ${line}\n`);
+    if (!args.spec.skipPreflight) {
+      const report = await preflight({ clients: args.spec.clients });
+      for (const line of report.lines) process.stdout.write(`ok  ${line}\n`);
+    }
     const probe = await probeStreamUrl(args.url, {
       timeoutMs: tryParseDurationMs(args.spec.timeout) ?? 15_000,
       headers: args.spec.headers,
@@ -355,6 +462,14 @@ export async function run(argv: string[]): Promise<number> {
       args.reportFile || args.shard
         ? await runWithReport(args, controller.signal, out)
         : await runDirect(args, controller.signal, out);
+    if (args.untilInterrupted && interruption.signal) {
+      // --duration 0: the signal is the planned end, so the run's own code stands. The
+      // interruption pins 128 + n on 'exit'; this listener, added later, runs after it.
+      process.once('exit', () => {
+        process.exitCode = code;
+      });
+      return code;
+    }
     return interruption.exitCode ?? code;
   } finally {
     interruption.uninstall();
@@ -375,7 +490,10 @@ async function runDirect(
     log: (line) => out(`hls-swarm: ${line}`),
     ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
-  out(`hls-swarm: ${args.spec.clients} viewers of ${redactUrl(args.url)}; metrics at ${swarm.metricsUrl}`);
+  out(
+    `hls-swarm: ${args.spec.clients} viewers of ${redactUrl(args.url)}; metrics at ${swarm.metricsUrl}` +
+      (args.untilInterrupted ? '; until Ctrl-C (SIGINT/SIGTERM)' : ''),
+  );
   const swarmStartedMs = swarm.snapshot().startedAtMs ?? startedMs;
   swarm.on('rampComplete', (event) =>
     out(
@@ -400,7 +518,7 @@ async function runDirect(
   process.stdout.write(
     `\nhls-swarm run summary\n${formatSwarmSummary(snapshot, args.url, elapsedSeconds)}\n`,
   );
-  if (signal.aborted) {
+  if (signal.aborted && !args.untilInterrupted) {
     out('hls-swarm run: interrupted before the planned duration; the counts above are what was collected.');
     return 1;
   }
@@ -421,7 +539,15 @@ async function runWithReport(
   const scenario: ScenarioInput = {
     name: 'hls-swarm run',
     description: `hls-swarm run ${redactUrl(args.url)}`,
-    origin: { kind: 'external', url: args.url, allowRemote: args.allowRemote },
+    origin: {
+      kind: 'external',
+      url: args.url,
+      allowRemote: args.allowRemote,
+      exporters: args.exporters,
+      // The readiness check reaches the stream as the viewers do.
+      ...(args.spec.resolve ? { resolve: args.spec.resolve } : {}),
+      ...(Object.keys(args.spec.headers).length > 0 ? { headers: args.spec.headers } : {}),
+    },
     swarm: args.spec,
   };
   const result = await runScenario(scenario, {

@@ -1,6 +1,7 @@
 import { parseDurationMs, type SwarmSpec } from '../../config/index.js';
 import { redactHeaderBlock, redactText, redactUrl } from '../../system/index.js';
 import type { FfmpegCapabilities } from './capabilities.js';
+import { userAgentFor } from './user-agent.js';
 
 /** `-seg_max_retry` value where the installed ffmpeg has it: retry a failed segment this often. */
 export const SEG_MAX_RETRY = 3;
@@ -80,7 +81,7 @@ export function buildClientCommand(input: ClientCommandInput): ClientCommand {
   const timeoutUs = Math.round(parseDurationMs(spec.timeout) * 1000);
   if (timeoutUs > 0) args.push('-rw_timeout', String(timeoutUs));
 
-  args.push('-user_agent', `hls-swarm/${input.toolVersion}/client-${clientId}`);
+  args.push('-user_agent', userAgentFor(spec.userAgent, input.toolVersion, clientId));
 
   let url = input.url;
   const headers: Array<[string, string]> = Object.entries(spec.headers);

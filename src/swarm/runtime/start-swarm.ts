@@ -54,11 +54,12 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
     clients: plan.peakClients,
     ffmpegPath: options.ffmpegPath,
     env: options.env,
+    skipLimits: spec.skipPreflight === true,
   });
   for (const line of report.lines) log(line);
   const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
 
-  const metrics = new SwarmMetrics();
+  const metrics = new SwarmMetrics({ ffmpegVersion: report.ffmpeg.version });
   const metricsServer = await startMetricsServer(metrics, {
     port: spec.metricsPort ?? resolvePort('swarmMetrics'),
     host: options.metricsHost,
@@ -112,6 +113,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
       );
     }
     swarm.begin();
+    metrics.markBegun(); // /ready answers 200 from here
     return swarm;
   } catch (error) {
     await gate?.close();

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { preflight } from './preflight.js';
+
+describe('preflight --skip-preflight', () => {
+  it('still locates ffmpeg but neither checks nor raises the limits', async () => {
+    // A million viewers would fail the open-files check; skipped, it only says so.
+    const report = await preflight({ clients: 1_000_000_000, skipLimits: true, dryRun: true });
+    expect(report.ffmpeg.path).toMatch(/ffmpeg$/);
+    expect(report.ffmpeg.version).not.toBe('unknown');
+    expect(report.lines.some((line) => line.startsWith('limits: not checked (--skip-preflight)'))).toBe(true);
+    expect(report.openFiles.raisedFrom).toBeUndefined();
+    await expect(preflight({ clients: 1_000_000_000, dryRun: true })).rejects.toThrow(
+      /Open-files limit too low/,
+    );
+    await expect(
+      preflight({ clients: 1, skipLimits: true, ffmpegPath: 'no-such-ffmpeg-binary' }),
+    ).rejects.toThrow(/not found/);
+  });
+});
