@@ -73,9 +73,15 @@ describe('MeasuringRelay', () => {
     const playlists = records.filter((record) => record.url.endsWith('.m3u8'));
     expect(segments.length).toBeGreaterThanOrEqual(3);
     expect(playlists.length).toBeGreaterThanOrEqual(1);
+    // ffmpeg reads 6 s of a live stream's existing segments faster than realtime and exits at
+    // once: a segment it prefetched may still be in flight, which the relay records as aborted
+    // by the viewer (seen on a loaded CI run). Every other request completed.
+    const aborted = records.filter((record) => record.error === 'aborted');
+    expect(aborted.length).toBeLessThanOrEqual(2);
     for (const record of records) {
       expect(record.clientId).toBe(0);
       expect(record.url.startsWith(new URL(origin.streamUrl).origin)).toBe(true);
+      if (record.error === 'aborted') continue;
       expect(record.ok).toBe(true);
       // ffmpeg asks for `Range: bytes=0-`, which nginx answers with 206.
       expect([200, 206]).toContain(record.status);
@@ -83,12 +89,20 @@ describe('MeasuringRelay', () => {
       expect(record.durationMicros).toBeGreaterThanOrEqual(record.ttfbMicros ?? 0);
     }
 
-    // nginx saw exactly these requests (no /r/ path: the relay asks for the origin's own path).
+    // nginx saw exactly the completed requests (no /r/ path: the relay asks for the origin's own
+    // path); a request the viewer cut may or may not be in its log yet, so it is left out.
+    const completed = records.filter((record) => record.error !== 'aborted');
     const log = accessLog().filter((entry) => entry.userAgent === userAgent);
+    for (const cut of aborted) {
+      const path = new URL(cut.url).pathname;
+      let last = -1;
+      for (const [index, entry] of log.entries()) if (entry.uri === path) last = index;
+      if (last >= 0) log.splice(last, 1);
+    }
     expect(log.map((entry) => entry.uri).sort()).toEqual(
-      records.map((record) => new URL(record.url).pathname).sort(),
+      completed.map((record) => new URL(record.url).pathname).sort(),
     );
-    const byStart = [...records].sort((a, b) => a.startMs - b.startMs);
+    const byStart = [...completed].sort((a, b) => a.startMs - b.startMs);
     const logged = [...log].sort((a, b) => a.atMs - b.atMs);
     for (const [index, entry] of logged.entries()) {
       const record = byStart[index] as RelayRecord;
