@@ -25,7 +25,10 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$root"
-hs origin start --kind nginx --profile "$PROFILE" --port 0 --no-exporters >"$work/origin.json" 2>"$work/origin.err" &
+# node itself in the background (not the hs function, whose $! would be a subshell the cleanup
+# kills while node and its nginx run on).
+node --import tsx "$root/src/cli/main.ts" origin start --kind nginx --profile "$PROFILE" --port 0 --no-exporters \
+  >"$work/origin.json" 2>"$work/origin.err" &
 origin_pid=$!
 for _ in $(seq 1 120); do [[ -s $work/origin.json ]] && break; sleep 1; done
 url=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/origin.json','utf8')).streamUrl)")
