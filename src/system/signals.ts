@@ -29,6 +29,11 @@ export interface SignalInterruptionOptions {
   log(line: string): void;
   /** How to exit at once; default process.exit(code). */
   exitNow?(code: number, signal: InterruptSignal): void;
+  /**
+   * The first signal is the run's planned end (`run --duration 0`, until Ctrl-C): the run ends
+   * as usual and its own exit code stands instead of 128 + the signal's number.
+   */
+  signalIsPlannedEnd?: boolean;
 }
 
 export class SignalInterruption {
@@ -43,9 +48,9 @@ export class SignalInterruption {
     return this.received;
   }
 
-  /** 130/143 once a signal was received. */
+  /** 130/143 once a signal interrupted the run (never when the signal is its planned end). */
   get exitCode(): number | undefined {
-    return this.received ? signalExitCode(this.received) : undefined;
+    return this.received && !this.options.signalIsPlannedEnd ? signalExitCode(this.received) : undefined;
   }
 
   install(): this {
@@ -74,13 +79,15 @@ export class SignalInterruption {
       return;
     }
     this.received = signal;
-    const code = signalExitCode(signal);
-    process.exitCode = code;
-    // Whatever the interrupted run leaves in process.exitCode (a failed test sets 1), a
-    // signal ends the process with 128 + its number.
-    process.on('exit', () => {
+    const code = this.exitCode;
+    if (code !== undefined) {
       process.exitCode = code;
-    });
+      // Whatever the interrupted run leaves in process.exitCode (a failed test sets 1), a
+      // signal ends the process with 128 + its number.
+      process.on('exit', () => {
+        process.exitCode = code;
+      });
+    }
     log(
       `${prefix}${signal}: stopping the run and writing its report (up to ${Math.round(graceMs / 1000)} s; send ${signal} again to exit at once)`,
     );

@@ -26,18 +26,18 @@ afterAll(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
+/** `hls-swarm run <the origin's URL> …args` in a tagged process of its own. */
+function startRun(args: string[]) {
+  return startTaggedRun(process.execPath, ['--import', 'tsx', main, 'run', origin.streamUrl, ...args]);
+}
+
 describe('hls-swarm run stopped by a signal', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
   ] as const)('%s: an interrupted report, exit %i, no viewer left', async (signal, code) => {
     const reportFile = join(folder, `${signal}.json`);
-    const run = startTaggedRun(process.execPath, [
-      '--import',
-      'tsx',
-      main,
-      'run',
-      origin.streamUrl,
+    const run = startRun([
       ...['--clients', '2', '--ramp-rate', '2', '--duration', '2m', '--metrics', '0'],
       ...['--report', reportFile],
     ]);
@@ -56,12 +56,7 @@ describe('hls-swarm run stopped by a signal', () => {
 
 describe('hls-swarm run --duration 0 (until Ctrl-C), as go-ffmpeg-hls-swarm -duration 0', () => {
   it('ends normally at SIGINT: JSON log lines, /ready and hls_swarm_info while it runs, exit 0', async () => {
-    const run = startTaggedRun(process.execPath, [
-      '--import',
-      'tsx',
-      main,
-      'run',
-      origin.streamUrl,
+    const run = startRun([
       ...['--clients', '2', '--ramp-rate', '2', '--duration', '0', '--metrics', '127.0.0.1:0'],
       ...['--log-format', 'json', '--skip-preflight', '--print-cmd', '--user-agent', 'migration-test/{id}'],
     ]);

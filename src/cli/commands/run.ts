@@ -452,6 +452,8 @@ async function runCommand(
     prefix: '\nhls-swarm run: ',
     graceMs: parseDurationMs(args.spec.stopGrace, 'swarm.stopGrace') + 20_000,
     log: out,
+    // --duration 0: the signal is the planned end, so the run's own code stands.
+    signalIsPlannedEnd: args.untilInterrupted,
     onInterrupt: (signal) => {
       controller.abort(new Error(`received ${signal}`));
       return true;
@@ -462,14 +464,6 @@ async function runCommand(
       args.reportFile || args.shard
         ? await runWithReport(args, controller.signal, out)
         : await runDirect(args, controller.signal, out);
-    if (args.untilInterrupted && interruption.signal) {
-      // --duration 0: the signal is the planned end, so the run's own code stands. The
-      // interruption pins 128 + n on 'exit'; this listener, added later, runs after it.
-      process.once('exit', () => {
-        process.exitCode = code;
-      });
-      return code;
-    }
     return interruption.exitCode ?? code;
   } finally {
     interruption.uninstall();
