@@ -56,6 +56,11 @@ export async function readReportFile(file: string): Promise<HtmlReport> {
       code === 'ENOENT' ? `${file} does not exist.` : `cannot read ${file}: ${(error as Error).message}`,
     );
   }
+  return parseReportText(text, file);
+}
+
+/** A report file's text, already read, validated like readReportFile's. */
+export function parseReportText(text: string, file: string): HtmlReport {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseScenario, type Scenario } from '../../config/index.js';
 import { writeReportAndHtml } from '../../report/html/index.js';
-import { formatSummary, ReportFileError, readReportFile } from '../../report/index.js';
+import { formatSummary, parseReportText, ReportFileError, readReportFile } from '../../report/index.js';
 import { mergeShardReports, ShardMergeError, type ShardReportFile } from '../../runner/index.js';
 import { UsageError } from '../errors.js';
 
@@ -71,7 +71,8 @@ async function readShardReports(paths: readonly string[]): Promise<ShardReportFi
     }
     if (!SHARD_SUFFIX_RE.test(path) && !text.includes('"shard"')) continue;
     try {
-      const report = await readReportFile(path);
+      // The text is read already (to skip files that are not shard reports): parse it once.
+      const report = parseReportText(text, path);
       if (report.shard) reports.push({ path, report });
     } catch (error) {
       if (SHARD_SUFFIX_RE.test(path)) throw error;
