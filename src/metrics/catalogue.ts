@@ -25,6 +25,8 @@ export interface CatalogueEntry {
   /** Labels a threshold may filter on. */
   labels: readonly string[];
   meaning: string;
+  /** A rate whose samples are seconds reads hits/total × this (60: per minute). */
+  rateScale?: number;
 }
 
 export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
@@ -83,6 +85,68 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     unit: 'seconds',
     labels: [],
     meaning: 'How far a viewer fell behind its best position relative to the wall clock, per progress window',
+  },
+  {
+    name: 'video_start_failures',
+    source: 'swarm',
+    type: 'counter',
+    unit: 'count',
+    labels: ['reason'],
+    meaning:
+      "Viewer attempts that never played a first segment and were not stopped by the plan; reason: the last failed request's status (`404`) or error kind, else `exit:<category>`",
+  },
+  {
+    name: 'exits_before_video_start',
+    source: 'swarm',
+    type: 'counter',
+    unit: 'count',
+    labels: [],
+    meaning:
+      'Viewer attempts the plan stopped (ramp down, run end, interrupt) before their first segment, with no failure seen',
+  },
+  {
+    name: 'rebuffer_ratio',
+    source: 'swarm',
+    type: 'rate',
+    unit: 'ratio',
+    labels: [],
+    meaning:
+      'Stalled / (playing + stalled) time of the player model, after video start; one sample per viewer-second watched',
+  },
+  {
+    name: 'rebuffer_frequency',
+    source: 'swarm',
+    type: 'rate',
+    unit: 'per minute',
+    labels: [],
+    meaning:
+      'Stalls that began per minute played (the start is not a stall); one sample per viewer-second played',
+    rateScale: 60,
+  },
+  {
+    name: 'live_latency',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'seconds',
+    labels: [],
+    meaning:
+      "How far the player model's playhead is behind the newest published segment's end, per viewer per progress window",
+  },
+  {
+    name: 'variant_bitrate',
+    source: 'swarm',
+    type: 'trend',
+    unit: 'bits/s',
+    labels: [],
+    meaning: 'Segment bits a viewer pulled per second of media, per viewer per progress window',
+  },
+  {
+    name: 'variant_switches',
+    source: 'swarm',
+    type: 'counter',
+    unit: 'count',
+    labels: [],
+    meaning: 'Variant changes by a viewer mid-stream; ffmpeg viewers keep the variants they open (0)',
   },
   {
     name: 'request_errors',

@@ -1,5 +1,6 @@
 import type { PlaybackSample, RequestRecord, SwarmEventMap, SwarmSnapshot } from '../swarm/index.js';
 import type { MetricStore } from './store.js';
+import { type WatchQuanta, WatchQuantizer } from './watch-quanta.js';
 
 /*
  * Swarm trends are exact: every request, startup and playback sample the swarm emits is kept
@@ -25,6 +26,8 @@ export const SWARM_TRENDS = [
   'startup_time',
   'playback_speed',
   'live_edge_drift',
+  'live_latency',
+  'variant_bitrate',
 ] as const;
 
 /** When a request is measured: its last byte if known, else its headers, else its start. */
@@ -41,6 +44,7 @@ export class SwarmRecorder {
   private droppedLinesSeen = 0;
   private lastTickMs: number | undefined;
   private readonly detachers: Array<() => void> = [];
+  private readonly watchQuantizers = new Map<number, WatchQuantizer>();
   /** When the swarm said its ramp was complete (epoch ms). */
   rampCompleteAtMs: number | undefined;
   private source: SwarmEventSource | undefined;
@@ -64,6 +68,11 @@ export class SwarmRecorder {
     this.store.declare('throughput', 'gauge');
     this.store.declare('release_lateness', 'trend');
     this.store.declare('dropped_log_lines', 'counter', atMs);
+    this.store.declare('video_start_failures', 'counter', atMs);
+    this.store.declare('exits_before_video_start', 'counter', atMs);
+    this.store.declare('variant_switches', 'counter', atMs);
+    this.store.declare('rebuffer_ratio', 'rate');
+    this.store.declare('rebuffer_frequency', 'rate');
     const listen = <E extends keyof SwarmEventMap>(
       event: E,
       handler: (...args: SwarmEventMap[E]) => void,
@@ -82,7 +91,26 @@ export class SwarmRecorder {
     listen('clientExited', (event) => {
       this.activeClients.delete(event.clientId);
       this.stalledClients.delete(event.clientId);
+      const quantizer = this.watchQuantizers.get(event.clientId);
+      if (quantizer) this.addWatchQuanta(event.atMs, quantizer.flush());
     });
+    listen('watch', (event) => {
+      let quantizer = this.watchQuantizers.get(event.clientId);
+      if (!quantizer) {
+        quantizer = new WatchQuantizer();
+        this.watchQuantizers.set(event.clientId, quantizer);
+      }
+      this.addWatchQuanta(
+        event.atMs,
+        quantizer.add(event.playingSeconds, event.stalledSeconds, event.stallsStarted),
+      );
+    });
+    listen('videoStartFailed', (event) =>
+      this.store.incrementCounter('video_start_failures', { reason: event.reason }, event.atMs),
+    );
+    listen('exitedBeforeVideoStart', (event) =>
+      this.store.incrementCounter('exits_before_video_start', {}, event.atMs),
+    );
     listen('released', (event) =>
       this.store.addTrend('release_lateness', {}, event.releasedAtMs, event.latenessSeconds),
     );
@@ -117,10 +145,22 @@ export class SwarmRecorder {
     }
   }
 
+  /** One rate sample per whole viewer-second (see watch-quanta.ts). */
+  private addWatchQuanta(atMs: number, quanta: WatchQuanta): void {
+    for (let n = 0; n < quanta.watched; n++)
+      this.store.addRate('rebuffer_ratio', {}, atMs, n < quanta.stalled);
+    for (let n = 0; n < quanta.played; n++)
+      this.store.addRate('rebuffer_frequency', {}, atMs, n < quanta.stallStarts);
+  }
+
   private onPlayback(sample: PlaybackSample): void {
     this.store.addTrend('playback_speed', {}, sample.atMs, sample.speed);
     if (sample.driftSeconds !== undefined)
       this.store.addTrend('live_edge_drift', {}, sample.atMs, sample.driftSeconds);
+    if (sample.liveLatencySeconds !== undefined)
+      this.store.addTrend('live_latency', {}, sample.atMs, sample.liveLatencySeconds);
+    if (sample.variantBitrate !== undefined)
+      this.store.addTrend('variant_bitrate', {}, sample.atMs, sample.variantBitrate);
     if (sample.stalled) this.stalledClients.add(sample.clientId);
     else this.stalledClients.delete(sample.clientId);
   }

@@ -53,7 +53,9 @@ describe('generator profiles', () => {
         expect(args.some((arg) => arg.startsWith('sine='))).toBe(true);
         expect(flagValue(args, '-c:v')).toBe('libx264');
         expect(flagValue(args, '-c:a')).toBe('aac');
-        expect(flagValue(args, '-hls_flags')).toBe('delete_segments+omit_endlist+temp_file');
+        expect(flagValue(args, '-hls_flags')).toBe(
+          'delete_segments+omit_endlist+temp_file+program_date_time',
+        );
         expect(args.at(-1)).toBe(`/var/hls/${profile.mediaPlaylist}`);
         expect(flagValue(args, '-hls_segment_filename')).toBe(`/var/hls/${profile.segmentPattern}`);
       });

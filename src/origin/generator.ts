@@ -211,7 +211,9 @@ export function generatorArgs(profile: GeneratorProfile, outDir: string): string
     '-hls_list_size',
     String(profile.listSize),
     '-hls_flags',
-    'delete_segments+omit_endlist+temp_file',
+    // program_date_time: every segment carries its wall-clock time, so live latency can be checked
+    // against the generator's clock (docs/metrics.md#player-qoe).
+    'delete_segments+omit_endlist+temp_file+program_date_time',
     '-hls_segment_type',
     'mpegts',
   );

@@ -1,7 +1,7 @@
 import { REQUEST_KINDS } from '../config/index.js';
 import type { RunningOrigin } from '../origin/index.js';
 import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
-import type { DistributionSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
+import type { DistributionSummary, QoeSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
 import { redactText } from '../system/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
@@ -102,7 +102,34 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
       ...(snapshot.liveEdgeDriftSeconds
         ? { liveEdgeDriftSeconds: distribution(snapshot.liveEdgeDriftSeconds) }
         : {}),
+      ...(snapshot.qoe?.liveLatencySeconds
+        ? { liveLatencySeconds: distribution(snapshot.qoe.liveLatencySeconds) }
+        : {}),
+      ...(snapshot.qoe?.variantBitrate ? { variantBitrate: distribution(snapshot.qoe.variantBitrate) } : {}),
     },
+    ...(snapshot.qoe ? { qoe: qoeReportFrom(snapshot.qoe) } : {}),
+  };
+}
+
+function qoeReportFrom(qoe: QoeSummary): NonNullable<SwarmReport['qoe']> {
+  return {
+    videoStartFailures: nonNegativeInt(qoe.videoStartFailures),
+    videoStartFailureReasons: Object.fromEntries(
+      Object.entries(qoe.videoStartFailureReasons).map(([reason, n]) => [reason, nonNegativeInt(n)]),
+    ),
+    exitsBeforeVideoStart: nonNegativeInt(qoe.exitsBeforeVideoStart),
+    attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
+    watchSeconds: Math.max(0, finite(qoe.watchSeconds)),
+    rebufferSeconds: Math.max(0, finite(qoe.rebufferSeconds)),
+    rebufferEvents: nonNegativeInt(qoe.rebufferEvents),
+    rebufferRatio: Math.min(1, Math.max(0, finite(qoe.rebufferRatio))),
+    rebufferFrequencyPerMinute: Math.max(0, finite(qoe.rebufferFrequencyPerMinute)),
+    ...(qoe.rebufferRatioPerAttempt
+      ? { rebufferRatioPerAttempt: distribution(qoe.rebufferRatioPerAttempt) }
+      : {}),
+    ...(qoe.bufferSeconds ? { bufferSeconds: distribution(qoe.bufferSeconds) } : {}),
+    liveLatencyMethod: qoe.liveLatencyMethod,
+    variantSwitches: nonNegativeInt(qoe.variantSwitches),
   };
 }
 

@@ -96,6 +96,36 @@ export const originReportSchema = z
   })
   .describe('The origin under test; null when it never started');
 
+const count = z.number().int().min(0);
+
+export const qoeReportSchema = z.strictObject({
+  videoStartFailures: count.describe('Attempts that never played a first segment, with a failure or a crash'),
+  videoStartFailureReasons: z
+    .record(z.string(), count)
+    .describe("By reason: the last failed request's HTTP status, its error kind, or exit:<category>"),
+  exitsBeforeVideoStart: count.describe(
+    'Attempts the plan stopped before their first segment, with no failure',
+  ),
+  attemptsPlayed: count.describe('Attempts that played a first segment'),
+  watchSeconds: z.number().min(0).describe('Seconds the player model played, all viewers'),
+  rebufferSeconds: z.number().min(0).describe('Seconds it was stalled after video start'),
+  rebufferEvents: count.describe('Stalls after video start'),
+  rebufferRatio: z.number().min(0).max(1).describe('rebufferSeconds / (watchSeconds + rebufferSeconds)'),
+  rebufferFrequencyPerMinute: z.number().min(0).describe('rebufferEvents per minute of watchSeconds'),
+  rebufferRatioPerAttempt: distributionSummarySchema
+    .optional()
+    .describe("Each played attempt's own rebuffer ratio (absent in merged shard reports)"),
+  bufferSeconds: distributionSummarySchema
+    .optional()
+    .describe("The player model's buffer, per viewer per progress window (absent in merged shard reports)"),
+  liveLatencyMethod: z
+    .enum(['edge', 'program-date-time'])
+    .describe(
+      "edge: against the newest segment each viewer saw published; program-date-time: the playing segment's EXT-X-PROGRAM-DATE-TIME against the wall clock",
+    ),
+  variantSwitches: count.describe('Variant changes mid-stream (ffmpeg viewers never switch)'),
+});
+
 export const swarmReportSchema = z
   .strictObject({
     ffmpeg: z.strictObject({ path: z.string(), version: z.string() }),
@@ -160,7 +190,18 @@ export const swarmReportSchema = z
       liveEdgeDriftSeconds: distributionSummarySchema
         .optional()
         .describe('How far behind their best position viewers fell, per progress window (live_edge_drift)'),
+      liveLatencySeconds: distributionSummarySchema
+        .optional()
+        .describe(
+          'How far behind the live edge viewers played, per viewer per progress window (live_latency)',
+        ),
+      variantBitrate: distributionSummarySchema
+        .optional()
+        .describe('Segment bits per media second each viewer pulled, per progress window (variant_bitrate)'),
     }),
+    qoe: qoeReportSchema
+      .optional()
+      .describe('Player-side QoE (docs/metrics.md#player-qoe); absent in reports before 0.2'),
   })
   .describe('What the viewers saw (whole run); null when the swarm never started');
 

@@ -1,5 +1,5 @@
 import { formatBitrate, formatBytes, formatNumber, formatPercent, formatSeconds } from './format.js';
-import type { Report, ThresholdResultEntry } from './schema.js';
+import type { Report, SwarmReport, ThresholdResultEntry } from './schema.js';
 
 /*
  * The end-of-scenario console summary: a pure function of the report (k6 style), so what
@@ -97,6 +97,26 @@ function generatorHealthLine(report: Report): string | undefined {
   return `${parts.join(' · ')} (steady-window averages)`;
 }
 
+/** One line of player QoE: start failures, rebuffering, live latency. */
+export function qoeSummaryText(
+  qoe: NonNullable<SwarmReport['qoe']>,
+  liveLatency: SwarmReport['distributions']['liveLatencySeconds'],
+): string {
+  const reasons = Object.entries(qoe.videoStartFailureReasons)
+    .map(([reason, n]) => `${reason}×${n}`)
+    .join(' ');
+  const parts = [
+    `video start failures ${qoe.videoStartFailures}${reasons ? ` (${reasons})` : ''}`,
+    `exits before start ${qoe.exitsBeforeVideoStart}`,
+    `rebuffering ${formatPercent(qoe.rebufferRatio)} (${formatSeconds(qoe.rebufferSeconds)} in ${qoe.rebufferEvents} stall${qoe.rebufferEvents === 1 ? '' : 's'}, ${formatNumber(qoe.rebufferFrequencyPerMinute)}/min)`,
+  ];
+  if (liveLatency && liveLatency.count > 0)
+    parts.push(
+      `live latency p50 ${formatSeconds(liveLatency.p50)} p95 ${formatSeconds(liveLatency.p95)} (${qoe.liveLatencyMethod})`,
+    );
+  return parts.join(' · ');
+}
+
 /** The whole summary as lines (no trailing newline). */
 export function formatSummaryLines(report: Report, options: SummaryOptions = {}): string[] {
   const color = options.color ?? false;
@@ -164,6 +184,8 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
         `  playback     speed mean ${formatNumber(d.playbackSpeed.mean)} min ${formatNumber(d.playbackSpeed.min)}`,
       );
     }
+    const qoe = swarm.qoe;
+    if (qoe) lines.push(`  qoe          ${qoeSummaryText(qoe, d.liveLatencySeconds)}`);
   } else {
     lines.push('  swarm        did not start');
   }

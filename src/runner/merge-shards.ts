@@ -55,6 +55,8 @@ const TREND_OF_DISTRIBUTION = {
   startupSeconds: 'startup_time',
   playbackSpeed: 'playback_speed',
   liveEdgeDriftSeconds: 'live_edge_drift',
+  liveLatencySeconds: 'live_latency',
+  variantBitrate: 'variant_bitrate',
 } as const;
 
 const FAILED_VERDICTS = new Set(['error', 'interrupted']);
@@ -152,6 +154,37 @@ function mergedSwarm(entries: readonly ShardEntry[]): SwarmReport | null {
     exitCategories: sumRecords(swarms.map((swarm) => swarm.exitCategories)),
     throughputBytesPerSecond: sum((swarm) => swarm.throughputBytesPerSecond),
     distributions,
+    ...mergedQoe(swarms),
+  };
+}
+
+/** QoE totals added up and the ratios recomputed from them; per-attempt and buffer distributions are per shard only. */
+function mergedQoe(swarms: readonly SwarmReport[]): Pick<SwarmReport, 'qoe'> {
+  const parts = swarms.flatMap((swarm) => (swarm.qoe ? [swarm.qoe] : []));
+  const first = parts[0];
+  if (!first) return {};
+  const sum = (pick: (qoe: NonNullable<SwarmReport['qoe']>) => number) =>
+    parts.reduce((total, qoe) => total + pick(qoe), 0);
+  const watchSeconds = sum((qoe) => qoe.watchSeconds);
+  const rebufferSeconds = sum((qoe) => qoe.rebufferSeconds);
+  const rebufferEvents = sum((qoe) => qoe.rebufferEvents);
+  return {
+    qoe: {
+      videoStartFailures: sum((qoe) => qoe.videoStartFailures),
+      videoStartFailureReasons: sumRecords(parts.map((qoe) => qoe.videoStartFailureReasons)),
+      exitsBeforeVideoStart: sum((qoe) => qoe.exitsBeforeVideoStart),
+      attemptsPlayed: sum((qoe) => qoe.attemptsPlayed),
+      watchSeconds,
+      rebufferSeconds,
+      rebufferEvents,
+      rebufferRatio:
+        watchSeconds + rebufferSeconds > 0 ? rebufferSeconds / (watchSeconds + rebufferSeconds) : 0,
+      rebufferFrequencyPerMinute: watchSeconds > 0 ? rebufferEvents / (watchSeconds / 60) : 0,
+      liveLatencyMethod: parts.every((qoe) => qoe.liveLatencyMethod === first.liveLatencyMethod)
+        ? first.liveLatencyMethod
+        : 'edge',
+      variantSwitches: sum((qoe) => qoe.variantSwitches),
+    },
   };
 }
 

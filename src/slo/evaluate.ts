@@ -108,9 +108,11 @@ export function observe(threshold: CompiledThreshold, data: WindowData): Observa
       }
       return { kind: 'value', observed, samples: data.count };
     }
-    case 'rate':
+    case 'rate': {
       if (data.total === 0) return { kind: 'missing', reason: 'no samples in the window', samples: 0 };
-      return { kind: 'value', observed: data.hits / data.total, samples: data.total };
+      const scale = catalogueEntry(threshold.metricName)?.rateScale ?? 1;
+      return { kind: 'value', observed: (data.hits / data.total) * scale, samples: data.total };
+    }
     case 'counter': {
       if (data.count === 0 && !data.zeroBased)
         return { kind: 'missing', reason: 'no samples in the window', samples: 0 };

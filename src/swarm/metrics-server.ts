@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { claimPort, describePortHolder, PortInUseError } from '../system/index.js';
 import { TOOL_VERSION } from '../version.js';
-import type { ExitCategory, PlaybackSample, RequestRecord } from './types.js';
+import type { ExitCategory, PlaybackSample, RequestRecord, WatchAccountEvent } from './types.js';
 
 /*
  * The swarm's own Prometheus endpoint (the seed's :17091, METRICS_PORT). Its own Registry, never
@@ -40,6 +40,8 @@ const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 const DRIFT_BUCKETS = [0.5, 1, 2, 4, 8, 16, 32, 64];
 const SPEED_BUCKETS = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1, 1.01, 1.02, 1.05, 1.1, 1.5, 2, 4];
 const STARTUP_BUCKETS_SECONDS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34];
+/** Live latency: a player three 2 s segments behind live sits near 6 s. */
+const LIVE_LATENCY_BUCKETS_SECONDS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 60];
 
 export class SwarmMetrics {
   readonly registry = new Registry();
@@ -65,6 +67,12 @@ export class SwarmMetrics {
   private readonly liveEdgeDrift: Histogram;
   private readonly playbackSpeedMean: Gauge;
   private readonly startup: Histogram;
+  private readonly videoStartFailures: Counter<'reason'>;
+  private readonly exitsBeforeVideoStart: Counter;
+  private readonly watchSeconds: Counter;
+  private readonly rebufferSeconds: Counter;
+  private readonly rebufferEvents: Counter;
+  private readonly liveLatency: Histogram;
   private droppedLinesSeen = 0;
   private began = false;
   /** Called before each scrape so gauges are current (the swarm sets it). */
@@ -184,6 +192,38 @@ export class SwarmMetrics {
       buckets: DRIFT_BUCKETS,
       registers,
     });
+    this.videoStartFailures = new Counter({
+      name: 'hls_swarm_video_start_failures_total',
+      help: "Viewer attempts that never played a first segment, by reason (the last failed request's HTTP status or error kind, or exit:<category>)",
+      labelNames: ['reason'],
+      registers,
+    });
+    this.exitsBeforeVideoStart = new Counter({
+      name: 'hls_swarm_exits_before_video_start_total',
+      help: 'Viewer attempts stopped by the plan before their first segment, with no failure seen',
+      registers,
+    });
+    this.watchSeconds = new Counter({
+      name: 'hls_swarm_watch_seconds_total',
+      help: 'Seconds the player model played, all viewers (rebuffer ratio = rebuffer / (watch + rebuffer))',
+      registers,
+    });
+    this.rebufferSeconds = new Counter({
+      name: 'hls_swarm_rebuffer_seconds_total',
+      help: 'Seconds the player model was stalled after video start, all viewers',
+      registers,
+    });
+    this.rebufferEvents = new Counter({
+      name: 'hls_swarm_rebuffer_events_total',
+      help: 'Stalls after video start, all viewers',
+      registers,
+    });
+    this.liveLatency = new Histogram({
+      name: 'hls_swarm_live_latency_seconds',
+      help: 'How far behind the live edge each viewer plays, per playback window (edge method, docs/metrics.md)',
+      buckets: LIVE_LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
     this.playbackSpeedMean = new Gauge({
       name: 'hls_swarm_playback_speed_mean',
       help: 'Mean of each running client’s latest playback speed window',
@@ -246,6 +286,22 @@ export class SwarmMetrics {
     if (Number.isFinite(sample.speed)) this.playbackSpeed.observe(sample.speed);
     if (sample.driftSeconds !== undefined && Number.isFinite(sample.driftSeconds))
       this.liveEdgeDrift.observe(sample.driftSeconds);
+    if (sample.liveLatencySeconds !== undefined && Number.isFinite(sample.liveLatencySeconds))
+      this.liveLatency.observe(sample.liveLatencySeconds);
+  }
+
+  watch(account: WatchAccountEvent): void {
+    if (account.playingSeconds > 0) this.watchSeconds.inc(account.playingSeconds);
+    if (account.stalledSeconds > 0) this.rebufferSeconds.inc(account.stalledSeconds);
+    if (account.stallsStarted > 0) this.rebufferEvents.inc(account.stallsStarted);
+  }
+
+  videoStartFailed(reason: string): void {
+    this.videoStartFailures.inc({ reason });
+  }
+
+  exitedBeforeVideoStart(): void {
+    this.exitsBeforeVideoStart.inc();
   }
 
   setPlaybackSpeedMean(mean: number | undefined): void {

@@ -49,6 +49,60 @@ export interface PlaybackSample {
   stalled: boolean;
   /** Seconds behind the live edge, when known. */
   driftSeconds?: number;
+  /** The player model's playhead: media seconds played since its attempt's first segment began. */
+  playheadSeconds?: number;
+  /** The player model's buffer ahead of its playhead (see stats/player-model.ts). */
+  bufferSeconds?: number;
+  /** Seconds the player model's playhead is behind the live edge (the 'edge' method). */
+  liveLatencySeconds?: number;
+  /** Segment bits pulled per media second over the window. */
+  variantBitrate?: number;
+}
+
+/** Player-side QoE of the run (definitions in docs/metrics.md). */
+export interface QoeSummary {
+  /** Attempts (spawns and restarts) that never played a first segment, with a failure or a crash. */
+  videoStartFailures: number;
+  /** Per reason: the last failed request's HTTP status ('404'), its error kind ('timeout', 'connect', …), or 'exit:<category>'. */
+  videoStartFailureReasons: Record<string, number>;
+  /** Attempts the plan stopped (ramp down, run end, interrupt) before their first segment, with no failure seen. */
+  exitsBeforeVideoStart: number;
+  /** Attempts that played (ended by now). */
+  attemptsPlayed: number;
+  /** Seconds the player model played, all viewers. */
+  watchSeconds: number;
+  /** Seconds it was stalled (rebuffering) after video start. */
+  rebufferSeconds: number;
+  /** Stalls after video start (the start itself is not one). */
+  rebufferEvents: number;
+  /** rebufferSeconds / (watchSeconds + rebufferSeconds). */
+  rebufferRatio: number;
+  /** rebufferEvents per minute of watchSeconds. */
+  rebufferFrequencyPerMinute: number;
+  /** Per ended attempt that played: its own rebuffer ratio. */
+  rebufferRatioPerAttempt?: DistributionSummary;
+  /**
+   * How live latency was measured: 'edge' = against the newest segment each viewer saw
+   * published (ffmpeg 5.1's HLS demuxer does not read EXT-X-PROGRAM-DATE-TIME).
+   */
+  liveLatencyMethod: 'edge' | 'program-date-time';
+  /** Seconds behind the live edge, per viewer per playback sample. */
+  liveLatencySeconds?: DistributionSummary;
+  /** Player buffer, per viewer per playback sample. */
+  bufferSeconds?: DistributionSummary;
+  /** Segment bits per media second, per viewer per playback sample. */
+  variantBitrate?: DistributionSummary;
+  /** Variant changes by a viewer mid-stream (ffmpeg viewers never switch: they keep the variants they open). */
+  variantSwitches: number;
+}
+
+/** Playing and stalled time of one viewer since its previous account (every second, and at its exit). */
+export interface WatchAccountEvent {
+  clientId: number;
+  atMs: number;
+  playingSeconds: number;
+  stalledSeconds: number;
+  stallsStarted: number;
 }
 
 export type ExitCategory =
@@ -76,6 +130,12 @@ export interface SwarmEventMap {
   ];
   /** spawn → first segment complete */
   startup: [{ clientId: number; atMs: number; seconds: number }];
+  /** Watch and stall time of a playing viewer (each second, and at its exit). */
+  watch: [WatchAccountEvent];
+  /** An attempt ended without playing a first segment, with a failure (`reason`, see QoeSummary). */
+  videoStartFailed: [{ clientId: number; atMs: number; reason: string }];
+  /** An attempt was stopped by the plan before its first segment, with no failure seen. */
+  exitedBeforeVideoStart: [{ clientId: number; atMs: number }];
   reconnect: [{ clientId: number; atMs: number; url?: string }];
   rampComplete: [{ atMs: number; clients: number }];
   /**
@@ -161,6 +221,8 @@ export interface SwarmSnapshot {
   timingSource?: 'relay' | 'log';
   /** The start gate's work (swarm.startGate), when it was on. */
   startGate?: StartGateSummary;
+  /** Player-side QoE (the player model fed by each viewer's progress). */
+  qoe?: QoeSummary;
 }
 
 /** What the start gate did: the prepare phase before the run, and how late each viewer was let through. */

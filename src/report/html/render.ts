@@ -10,6 +10,7 @@ import {
   environmentSection,
   keyNumbers,
   originSection,
+  qoeSection,
   shardsSection,
   startGateSection,
   swarmSection,
@@ -109,6 +110,7 @@ ${baselineSection(report)}
 ${shardsSection(report)}
 ${chartsSection(charts)}
 ${distributionsSection(report.swarm)}
+${qoeSection(report.swarm)}
 ${startGateSection(report.swarm)}
 ${swarmSection(report.swarm)}
 ${originSection(report)}

@@ -10,7 +10,12 @@ import { escapeHtml, keyValueTable } from './escape.js';
 
 type Distribution = SwarmReport['distributions']['startupSeconds'];
 
-const DISTRIBUTIONS: { key: keyof SwarmReport['distributions']; label: string; speed?: boolean }[] = [
+const DISTRIBUTIONS: {
+  key: keyof SwarmReport['distributions'];
+  label: string;
+  speed?: boolean;
+  bitrate?: boolean;
+}[] = [
   { key: 'startupSeconds', label: 'Startup time (first segment)' },
   { key: 'segmentDurationSeconds', label: 'Segment download' },
   { key: 'segmentTtfbSeconds', label: 'Segment TTFB' },
@@ -18,16 +23,23 @@ const DISTRIBUTIONS: { key: keyof SwarmReport['distributions']; label: string; s
   { key: 'manifestTtfbSeconds', label: 'Manifest TTFB' },
   { key: 'playbackSpeed', label: 'Playback speed', speed: true },
   { key: 'liveEdgeDriftSeconds', label: 'Drift behind the live edge' },
+  { key: 'liveLatencySeconds', label: 'Live latency (behind the live edge)' },
+  { key: 'variantBitrate', label: 'Variant bitrate pulled', bitrate: true },
 ];
 
 const QUANTILES = ['min', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
 
-function formatValue(value: number, speed: boolean | undefined): string {
-  return speed ? `${formatNumber(value)}x` : formatSeconds(value);
+type ValueKind = { speed?: boolean; bitrate?: boolean };
+
+function formatValue(value: number, kind: ValueKind): string {
+  if (kind.speed) return `${formatNumber(value)}x`;
+  // Bits per second; formatBitrate takes bytes per second.
+  if (kind.bitrate) return formatBitrate(value / 8);
+  return formatSeconds(value);
 }
 
 /** One row of bars (min … max), widths relative to the row's max: where the tail starts. */
-function distributionRow(label: string, summary: Distribution, speed?: boolean): string {
+function distributionRow(label: string, summary: Distribution, kind: ValueKind = {}): string {
   if (summary.count === 0) {
     return `<tr><th>${escapeHtml(label)}</th><td class="muted" colspan="2">no samples</td></tr>`;
   }
@@ -35,18 +47,48 @@ function distributionRow(label: string, summary: Distribution, speed?: boolean):
   const bars = QUANTILES.map((quantile) => {
     const value = summary[quantile];
     const width = Math.max(1, Math.round((value / top) * 100));
-    return `<div class="bar-row"><span class="q">${quantile}</span><span class="bar q-${quantile}" style="width:${width}%"></span><span class="v">${escapeHtml(formatValue(value, speed))}</span></div>`;
+    return `<div class="bar-row"><span class="q">${quantile}</span><span class="bar q-${quantile}" style="width:${width}%"></span><span class="v">${escapeHtml(formatValue(value, kind))}</span></div>`;
   }).join('');
-  return `<tr><th>${escapeHtml(label)}<div class="muted">${summary.count} samples, mean ${escapeHtml(formatValue(summary.mean, speed))}</div></th><td class="bars" colspan="2">${bars}</td></tr>`;
+  return `<tr><th>${escapeHtml(label)}<div class="muted">${summary.count} samples, mean ${escapeHtml(formatValue(summary.mean, kind))}</div></th><td class="bars" colspan="2">${bars}</td></tr>`;
 }
 
 export function distributionsSection(swarm: SwarmReport | null): string {
   if (!swarm) return '';
-  const rows = DISTRIBUTIONS.flatMap(({ key, label, speed }) => {
+  const rows = DISTRIBUTIONS.flatMap(({ key, label, speed, bitrate }) => {
     const summary = swarm.distributions[key];
-    return summary ? [distributionRow(label, summary, speed)] : [];
+    return summary ? [distributionRow(label, summary, { speed, bitrate })] : [];
   });
   return `<section id="distributions"><h2>Distributions (whole run, all viewers)</h2><table class="dist"><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+/** Player QoE: how starts went, rebuffering, live latency (docs/metrics.md#player-qoe). */
+export function qoeSection(swarm: SwarmReport | null): string {
+  const qoe = swarm?.qoe;
+  if (!qoe) return '';
+  const reasons = Object.entries(qoe.videoStartFailureReasons)
+    .map(([reason, n]) => `${reason} × ${n}`)
+    .join(', ');
+  const latency = swarm.distributions.liveLatencySeconds;
+  return `<section id="qoe"><h2>Player QoE</h2>${keyValueTable([
+    ['video start failures', `${qoe.videoStartFailures}${reasons ? ` (${escapeHtml(reasons)})` : ''}`],
+    ['exits before video start', String(qoe.exitsBeforeVideoStart)],
+    ['attempts that played', String(qoe.attemptsPlayed)],
+    [
+      'rebuffer ratio',
+      `${escapeHtml(formatPercent(qoe.rebufferRatio))} (${escapeHtml(formatSeconds(qoe.rebufferSeconds))} stalled of ${escapeHtml(formatSeconds(qoe.watchSeconds + qoe.rebufferSeconds))} watched)`,
+    ],
+    [
+      'rebuffer frequency',
+      `${escapeHtml(formatNumber(qoe.rebufferFrequencyPerMinute))} per minute played (${qoe.rebufferEvents} stalls)`,
+    ],
+    [
+      'live latency',
+      latency && latency.count > 0
+        ? `p50 ${escapeHtml(formatSeconds(latency.p50))}, p95 ${escapeHtml(formatSeconds(latency.p95))} (method: ${escapeHtml(qoe.liveLatencyMethod)})`
+        : 'no samples',
+    ],
+    ['variant switches', String(qoe.variantSwitches)],
+  ])}</section>`;
 }
 
 export function startGateSection(swarm: SwarmReport | null): string {

@@ -51,6 +51,8 @@ export interface ClientExitInfo {
   /** Whether the supervisor will start it again. */
   willRestart: boolean;
   restartDelayMs?: number;
+  /** We ended this run (stop, or a restart on stall), not the viewer itself. */
+  stoppedByUs: boolean;
 }
 
 export interface ClientHooks {
@@ -318,6 +320,7 @@ export class SupervisedClient {
       uptimeMs,
       willRestart: mayRestart,
       restartDelayMs: delayMs,
+      stoppedByUs: this.stopRequested || this.restartPending,
     });
     if (mayRestart && delayMs !== undefined) {
       this.state = 'backoff';

@@ -15,7 +15,7 @@ import { type GateRelease, GateSession, type StartGate } from '../gateway/index.
 import type { MetricsServer, SwarmMetrics } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
 import { type MeasuringRelay, requestRecordFromRelay } from '../relay/index.js';
-import { FleetStats, PlaybackTracker } from '../stats/index.js';
+import { FleetQoe, FleetStats, PlaybackTracker } from '../stats/index.js';
 import type {
   ExitCategory,
   PlaybackSample,
@@ -49,6 +49,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private resolveDone!: (snapshot: SwarmSnapshot) => void;
   private readonly clients = new Map<number, SupervisedClient>();
   private readonly trackers = new Map<number, PlaybackTracker>();
+  private readonly qoe = new FleetQoe();
   private readonly fleet = new FleetStats();
   private readonly scheduler: RampScheduler;
   private readonly exitCategories: Partial<Record<ExitCategory, number>> = {};
@@ -281,7 +282,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
             this.exitCategories[info.category] = (this.exitCategories[info.category] ?? 0) + 1;
             this.metrics.clientExited(info.category);
             this.firstSegmentPending.delete(info.clientId);
-            const { willRestart: _willRestart, restartDelayMs: _delay, ...event } = info;
+            this.onAttemptEnded(info.clientId, info.atMs, info.stoppedByUs, info.category);
+            const { willRestart: _willRestart, restartDelayMs: _delay, stoppedByUs: _byUs, ...event } = info;
             this.emit('clientExited', event);
           },
         },
@@ -310,6 +312,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     if (restart) this.restarts++;
     this.metrics.clientStarted(restart);
     this.tracker(clientId).start(atMs);
+    this.qoe.attemptStarted(clientId, atMs);
     this.firstSegmentPending.add(clientId);
     this.emit('clientStarted', { clientId, pid, atMs, restart });
   }
@@ -359,6 +362,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         this.onRequest(clientId, event.record);
         return;
       case 'progress': {
+        this.qoe.media(clientId, event.atMs, event.outTimeUs);
         const sample = this.tracker(clientId).progress(event.atMs, event.outTimeUs);
         if (sample) this.onPlayback(sample);
         return;
@@ -391,6 +395,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   private onRequest(clientId: number, record: RequestRecord): void {
     this.fleet.recordRequest(record);
+    this.qoe.request(record);
     this.metrics.request(record);
     const client = this.clients.get(clientId);
     if (!record.ok && record.error) client?.noteFailure(record.error);
@@ -401,6 +406,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       const completeMs = record.endMs ?? record.startMs + (record.durationSeconds ?? 0) * 1000;
       const seconds = Math.max(0, (completeMs - client.runStartedAtMs) / 1000);
       this.fleet.recordStartup(clientId, seconds);
+      this.qoe.firstSegment(clientId, completeMs);
       this.metrics.startupSeconds(seconds);
       this.emit('startup', { clientId, atMs: completeMs, seconds });
     }
@@ -408,6 +414,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private onPlayback(sample: PlaybackSample): void {
+    Object.assign(sample, this.qoe.sample(sample.clientId, sample.atMs));
     this.fleet.recordPlayback(sample);
     this.metrics.playback(sample);
     this.emit('playback', sample);
@@ -426,15 +433,40 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     return wanted;
   }
 
-  /** Stall windows of viewers that send no progress at all (hung or never started), then gauges. */
+  /**
+   * Stall windows of viewers that send no progress at all (hung or never started), each
+   * playing viewer's watch time, then gauges.
+   */
   private refresh(): void {
     const now = Date.now();
     for (const client of this.clients.values()) {
       if (!client.playing) continue;
       const sample = this.trackers.get(client.clientId)?.check(now);
       if (sample) this.onPlayback(sample);
+      this.emitWatch(client.clientId, now);
     }
     this.refreshGauges();
+  }
+
+  private emitWatch(clientId: number, atMs: number): void {
+    const account = this.qoe.account(clientId, atMs);
+    if (!account || (account.playingSeconds <= 0 && account.stalledSeconds <= 0)) return;
+    const event = { clientId, atMs, ...account };
+    this.metrics.watch(event);
+    this.emit('watch', event);
+  }
+
+  /** A viewer's process ended: its last watch time, and how its start went when it never played. */
+  private onAttemptEnded(clientId: number, atMs: number, stoppedByUs: boolean, category: string): void {
+    this.emitWatch(clientId, atMs);
+    const outcome = this.qoe.attemptEnded(clientId, atMs, stoppedByUs, category);
+    if (outcome?.kind === 'video-start-failure') {
+      this.metrics.videoStartFailed(outcome.reason);
+      this.emit('videoStartFailed', { clientId, atMs, reason: outcome.reason });
+    } else if (outcome?.kind === 'exit-before-video-start') {
+      this.metrics.exitedBeforeVideoStart();
+      this.emit('exitedBeforeVideoStart', { clientId, atMs });
+    }
   }
 
   /** Gauges from the current state; also run before every scrape so /metrics is never stale. */
@@ -496,6 +528,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       timedViewers: this.timedViewerCount(),
       timingSource: this.relay ? 'relay' : 'log',
       ...(this.gateSession?.summary() ? { startGate: this.gateSession.summary() } : {}),
+      qoe: this.qoe.summary(),
     };
   }
 

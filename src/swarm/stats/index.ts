@@ -5,4 +5,6 @@
 export * from './distribution.js';
 export * from './fleet.js';
 export * from './playback.js';
+export * from './player-model.js';
+export * from './qoe.js';
 export * from './summarize.js';
