@@ -12,5 +12,7 @@ scenario('smoke', {
     segment_duration: 'p(95)<2s',
     startup_time: { threshold: 'max<10s', window: 'whole' },
     clients_active: 'min>=3',
+    // Player QoE (docs/metrics.md#player-qoe): every viewer started playing.
+    video_start_failures: { threshold: 'count==0', window: 'whole' },
   },
 });
