@@ -178,7 +178,8 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
     type: 'gauge',
     unit: 'clients',
     labels: [],
-    meaning: 'Viewers whose latest playback sample says stalled, at each swarm sample',
+    meaning:
+      'Viewers rebuffering now (player model) or whose latest playback window was stalled, at each swarm sample',
   },
   {
     name: 'clients_active',

@@ -36,6 +36,9 @@ export const TIMESERIES_COLUMNS: readonly Column[] = [
   { name: 'segment_duration_p95', metric: 'segment_duration', kind: 'trend', percentile: 95 },
   { name: 'manifest_duration_p95', metric: 'manifest_duration', kind: 'trend', percentile: 95 },
   { name: 'playback_speed_p50', metric: 'playback_speed', kind: 'trend', percentile: 50 },
+  // Stalled viewer-seconds per second of the run: how many viewers were rebuffering.
+  { name: 'rebuffering_viewers', metric: 'rebuffer_ratio', kind: 'rate-hits' },
+  { name: 'live_latency_p50', metric: 'live_latency', kind: 'trend', percentile: 50 },
   { name: 'generator_cpu_utilization', metric: 'generator_cpu_utilization', kind: 'gauge' },
   { name: 'generator_cpu_pressure', metric: 'generator_cpu_pressure', kind: 'gauge' },
   { name: 'generator_viewer_cpu_wait', metric: 'generator_viewer_cpu_wait', kind: 'gauge' },

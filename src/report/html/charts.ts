@@ -114,6 +114,16 @@ const GROUPS: Group[] = [
     ],
   },
   {
+    id: 'qoe',
+    title: 'Rebuffering viewers and live latency (p50)',
+    unit: 'count',
+    rightUnit: 'seconds',
+    columns: [
+      { column: 'rebuffering_viewers', label: 'viewers rebuffering', color: '#dc2626' },
+      { column: 'live_latency_p50', label: 'live latency p50', color: '#0891b2', right: true },
+    ],
+  },
+  {
     id: 'host',
     title: 'Origin host CPU and memory',
     unit: 'ratio',

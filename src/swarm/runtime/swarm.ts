@@ -7,8 +7,10 @@ import { TOOL_VERSION } from '../../version.js';
 import {
   buildClientCommand,
   type ClientCommand,
+  cmcdSessionId,
   type FfmpegCapabilities,
   inputUrlOf,
+  newRunId,
   withInputUrl,
 } from '../command/index.js';
 import { type GateRelease, GateSession, type StartGate } from '../gateway/index.js';
@@ -65,6 +67,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private logPolling: NodeJS.Timeout | undefined;
   private finalSnapshot: SwarmSnapshot | undefined;
   private readonly commandCache = new Map<number, ClientCommand>();
+  /** This run's id: each viewer's CMCD session id is `<runId>-<viewer id>` (command/cmcd.ts). */
+  readonly runId: string;
 
   constructor(
     private readonly options: SwarmOptions,
@@ -91,6 +95,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     this.scheduler = new RampScheduler(plan, (event, dueAtMs) => this.onRampEvent(event, dueAtMs));
     metrics.beforeScrape = () => this.refreshGauges();
     this.logFiles = new ClientLogFiles(options.logDir);
+    this.runId = options.runId ?? newRunId();
     this.gateSession = gate
       ? new GateSession(gate, plan.events, options.spec.startGate, {
           spawn: (clientId) => this.startClientProcess(clientId, true),
@@ -158,6 +163,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         capabilities: this.ffmpeg,
         toolVersion: TOOL_VERSION,
         variantMaps: this.variantMaps,
+        sessionId: cmcdSessionId(this.runId, clientId),
       });
       if (this.relay && this.isTimed(clientId))
         command = withInputUrl(command, this.relay.urlFor(clientId, inputUrlOf(command)));
@@ -314,7 +320,13 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     this.tracker(clientId).start(atMs);
     this.qoe.attemptStarted(clientId, atMs);
     this.firstSegmentPending.add(clientId);
-    this.emit('clientStarted', { clientId, pid, atMs, restart });
+    this.emit('clientStarted', {
+      clientId,
+      pid,
+      atMs,
+      restart,
+      sessionId: cmcdSessionId(this.runId, clientId),
+    });
   }
 
   private checkRampComplete(): void {
@@ -480,7 +492,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       if (!client.playing) continue;
       active++;
       const latest = this.trackers.get(client.clientId)?.lastSample;
-      if (latest?.stalled) stalled++;
+      if (this.isStalled(client.clientId)) stalled++;
       if (latest) {
         speedSum += latest.speed;
         speedCount++;
@@ -491,6 +503,11 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     this.metrics.setClients(active, target, stalled);
     this.metrics.setPlaybackSpeedMean(speedCount > 0 ? speedSum / speedCount : undefined);
     this.metrics.setDroppedLinesTotal(this.droppedLines());
+  }
+
+  /** Rebuffering now (the player model), or its last playback window was stalled (a hung viewer). */
+  private isStalled(clientId: number): boolean {
+    return this.qoe.isStalled(clientId) || this.trackers.get(clientId)?.lastSample?.stalled === true;
   }
 
   private droppedLines(): number {
@@ -507,7 +524,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     for (const client of this.clients.values()) {
       if (!client.playing) continue;
       active++;
-      if (this.trackers.get(client.clientId)?.lastSample?.stalled) stalled++;
+      if (this.isStalled(client.clientId)) stalled++;
     }
     const parts = this.fleet.snapshotParts(now);
     return {
