@@ -178,7 +178,9 @@ export class PlayerModel {
   position(nowMs: number): PlayerPosition | undefined {
     this.advance(nowMs);
     if (!this.videoStarted || this.catchUpMediaSeconds === undefined) return undefined;
-    const loadedMs = this.playlistLoadedMs ?? this.attemptStartMs;
+    // Never before the attempt began: a viewer held at the start gate logs its playlist request
+    // as begun when it reached the gate, though the gate answered (302) only at its release.
+    const loadedMs = Math.max(this.playlistLoadedMs ?? this.attemptStartMs, this.attemptStartMs);
     const edgeSeconds = this.catchUpMediaSeconds + (nowMs - loadedMs) / 1000;
     return {
       playheadSeconds: this.playheadSeconds,
