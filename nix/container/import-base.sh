@@ -5,6 +5,8 @@
 #
 #   nix/container/import-base.sh            (uses $DOCKER_HOST like the docker CLI; Podman too)
 #
+# The container origin runs it itself when the engine has no base image and no registry answers
+# (src/origin/container/base-image.ts); run it by hand to prepare an engine ahead of time.
 # The import is tagged with the rootfs cache key (hls-swarm/debian-base:rootfs-<key>), so a second
 # run against the same engine costs one `docker image inspect`; a changed package list re-imports.
 # stdout: the image name. Progress goes to stderr.

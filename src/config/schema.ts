@@ -224,6 +224,14 @@ export const swarmSchema = z.strictObject({
   timeout: durationSchema.default('15s').describe('ffmpeg -rw_timeout'),
   reconnect: z.boolean().default(true),
   reconnectDelayMax: durationSchema.default('5s'),
+  segMaxRetry: z
+    .number({ error: 'expected a whole number >= 0' })
+    .int({ error: 'expected a whole number >= 0' })
+    .min(0, { error: 'expected a whole number >= 0' })
+    .optional()
+    .describe(
+      "ffmpeg's hls -seg_max_retry: retries of a failed segment (ffmpeg 6.0+; an error at start on an older ffmpeg). Default: 3 where the installed ffmpeg has it",
+    ),
   restart: restartSchema.default(restartSchema.parse({})),
   stallWindow: durationSchema
     .default('10s')

@@ -104,6 +104,49 @@ describe('parseAccessLog (a whole log, as the accuracy benchmark reads it)', () 
   });
 });
 
+describe('CMCD session ids (which viewer sent each request)', () => {
+  // Our nginx origin's own format with 2 viewers' CMCD-Session, recorded by fixtures/record/cmcd-access-log.ts.
+  const cmcdLog = readFileSync(
+    new URL('../../fixtures/origin/nginx-cmcd-access.jsonl', import.meta.url),
+    'utf8',
+  );
+
+  it("reads each viewer's sid from cmcd_session: one per viewer, distinct, absent for other clients", () => {
+    const entries = parseAccessLog(cmcdLog, 0);
+    const viewers = new Map<string, Set<string | undefined>>();
+    for (const entry of entries) {
+      const viewer = /\/client-(\d+)$/.exec(entry.userAgent ?? '')?.[1];
+      if (viewer === undefined) {
+        expect(entry.sessionId, entry.userAgent).toBeUndefined();
+        continue;
+      }
+      viewers.set(viewer, (viewers.get(viewer) ?? new Set()).add(entry.sessionId));
+    }
+    expect([...viewers.keys()].sort()).toEqual(['0', '1']);
+    const sids = [...viewers.entries()].map(([viewer, set]) => {
+      expect(set.size, `viewer ${viewer}`).toBe(1);
+      const [sid] = [...set];
+      expect(sid).toMatch(new RegExp(`^[0-9a-f-]{36}-${viewer}$`));
+      return sid;
+    });
+    expect(new Set(sids).size).toBe(2);
+  });
+
+  it('parses older logs without the field, and CMCD sent as a query parameter', () => {
+    expect(parseAccessLog(recorded, 0).every((entry) => entry.sessionId === undefined)).toBe(true);
+    const query = parseAccessLogLine(
+      JSON.stringify({
+        msec: 1,
+        request_time: 0,
+        uri: '/a.ts',
+        args: `CMCD=${encodeURIComponent('sid="q-1",st=l')}`,
+      }),
+      0,
+    );
+    expect(query?.sessionId).toBe('q-1');
+  });
+});
+
 describe('AccessLogTailer', () => {
   it('follows appends, waits for partial lines, and starts over after truncation', async () => {
     const path = tempLog();

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { classifyRequestUrl, type RequestKind } from '../swarm/index.js';
+import { classifyRequestUrl, cmcdSessionIdOf, type RequestKind } from '../swarm/index.js';
 import type { MetricStore } from './store.js';
 
 /*
@@ -31,6 +31,11 @@ export interface AccessLogEntry {
   args?: string;
   /** Requests served on this connection so far, this one included (`$connection_requests`): > 1 = reused. */
   connectionRequests?: number;
+  /**
+   * Which viewer sent it: the `sid` of its CMCD-Session header (`cmcd_session`, logged by our origins
+   * since CMCD support), else of a `CMCD` query parameter. Absent in older logs and for other clients.
+   */
+  sessionId?: string;
 }
 
 /** The nginx_request_time label of a request kind (init folded into segment). */
@@ -89,7 +94,23 @@ export function parseAccessLogLine(line: string, readAtMs: number): AccessLogEnt
   if (typeof record.args === 'string') entry.args = record.args;
   const connectionRequests = toNumber(record.connection_requests);
   if (connectionRequests !== undefined) entry.connectionRequests = connectionRequests;
+  const sessionId = sessionIdOf(record);
+  if (sessionId !== undefined) entry.sessionId = sessionId;
   return entry;
+}
+
+/** The CMCD sid of a logged request: the CMCD-Session header, or CMCD data sent as a query parameter. */
+function sessionIdOf(record: Record<string, unknown>): string | undefined {
+  const header = record.cmcd_session ?? record.http_cmcd_session;
+  if (typeof header === 'string' && header !== '') {
+    const sid = cmcdSessionIdOf(header);
+    if (sid !== undefined) return sid;
+  }
+  if (typeof record.args === 'string' && record.args.includes('CMCD=')) {
+    const query = new URLSearchParams(record.args).get('CMCD');
+    if (query) return cmcdSessionIdOf(query);
+  }
+  return undefined;
 }
 
 /** Every entry of a whole access log's text (blank and unparsable lines skipped), e.g. after a run. */

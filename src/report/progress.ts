@@ -1,4 +1,4 @@
-import { formatBitrate, formatClock, formatSeconds } from './format.js';
+import { formatBitrate, formatClock, formatPercent, formatSeconds } from './format.js';
 
 /*
  * Live progress of a running scenario: one plain line at least every `progressInterval`,
@@ -31,6 +31,34 @@ export interface ProgressUpdate {
   originProblem?: string;
   /** The load generator's latest health figures (ratios 0..1), when measured. */
   generator?: { cpuUtilization?: number; viewerCpuWait?: number; eventLoopDelaySeconds?: number };
+  /* What only the live dashboard (dashboard.ts) shows; the plain line above leaves them out. */
+  /** Playlist (manifest) requests per second over the last progress interval. */
+  playlistsPerSecond?: number;
+  /** p50 of segment download time over the last progress interval; null without segments. */
+  segmentP50Seconds?: number | null;
+  /** HTTP error responses since the start, by status code. */
+  httpErrors?: Record<string, number>;
+  /** The origin host's latest CPU utilisation (0..1), when its node exporter is sampled. */
+  originCpuUtilization?: number;
+  /** Player QoE of the run so far (docs/metrics.md#player-qoe). */
+  qoe?: {
+    rebufferRatio: number;
+    rebufferEvents: number;
+    videoStartFailures: number;
+    /** p50 over the run's playback samples so far; absent before the first. */
+    liveLatencyP50Seconds?: number;
+  };
+  /** The scenario's thresholds judged on the run so far, when it has any. */
+  thresholds?: ThresholdsSoFar;
+}
+
+/** Thresholds judged on the data so far (a breach may still heal, or appear, by the end). */
+export interface ThresholdsSoFar {
+  total: number;
+  /** Not judged yet: their window has not begun or holds no data. */
+  pending: number;
+  /** 'metric expression (observed)' of each threshold failing so far. */
+  breached: string[];
 }
 
 const wholePercent = (ratio: number) => `${Math.round(ratio * 100)}%`;
@@ -48,6 +76,11 @@ export function formatProgress(update: ProgressUpdate): string {
     formatBitrate(update.throughputBytesPerSecond),
   ];
   if (update.restarts > 0) parts.push(`restarts ${update.restarts}`);
+  // QoE only when something happened, so a healthy run's line stays as short as ever.
+  if (update.qoe && update.qoe.rebufferEvents > 0)
+    parts.push(`rebuffering ${formatPercent(update.qoe.rebufferRatio)}`);
+  if (update.qoe && update.qoe.videoStartFailures > 0)
+    parts.push(`start failures ${update.qoe.videoStartFailures}`);
   if (update.stalledClients > 0) parts.push(`stalled ${update.stalledClients}`);
   const generator = update.generator;
   if (generator) {

@@ -11,6 +11,7 @@ export class ProgressTracker {
   private segmentSeconds: number[] = [];
   private lastAtMs: number;
   private lastSegments = 0;
+  private lastPlaylists = 0;
   private lastFailed = 0;
   private lastBytes = 0;
   private static readonly MAX_SAMPLES = 200_000;
@@ -45,6 +46,8 @@ export class ProgressTracker {
     const bytes = Object.values(snapshot.requests).reduce((sum, counts) => sum + counts.bytes, 0);
     const sorted = this.segmentSeconds.sort((a, b) => a - b);
     const p95 = sorted.length > 0 ? nearestRankPercentile(sorted, 95) : null;
+    const p50 = sorted.length > 0 ? nearestRankPercentile(sorted, 50) : null;
+    const playlists = snapshot.requests.manifest.total;
     const update: ProgressUpdate = {
       scenario: this.scenario,
       phase,
@@ -56,14 +59,30 @@ export class ProgressTracker {
       errorsTotal: failed,
       errorsInInterval: Math.max(0, failed - this.lastFailed),
       segmentP95Seconds: p95,
+      segmentP50Seconds: p50,
+      playlistsPerSecond: Math.max(0, playlists - this.lastPlaylists) / intervalSeconds,
+      httpErrors: { ...snapshot.httpErrors },
       throughputBytesPerSecond: Math.max(0, bytes - this.lastBytes) / intervalSeconds,
       restarts: snapshot.restarts,
       stalledClients: snapshot.stalledClients,
+      ...(snapshot.qoe
+        ? {
+            qoe: {
+              rebufferRatio: snapshot.qoe.rebufferRatio,
+              rebufferEvents: snapshot.qoe.rebufferEvents,
+              videoStartFailures: snapshot.qoe.videoStartFailures,
+              ...(snapshot.qoe.liveLatencySeconds
+                ? { liveLatencyP50Seconds: snapshot.qoe.liveLatencySeconds.p50 }
+                : {}),
+            },
+          }
+        : {}),
       ...(originProblem ? { originProblem } : {}),
     };
     this.segmentSeconds = [];
     this.lastAtMs = atMs;
     this.lastSegments = segments;
+    this.lastPlaylists = playlists;
     this.lastFailed = failed;
     this.lastBytes = bytes;
     return update;

@@ -47,9 +47,11 @@ export interface RunScenarioOptions {
   source?: { file?: string; test?: string };
   /** Called with live progress at `scenario.report.progressInterval`. */
   onProgress?: (progress: ProgressUpdate) => void;
+  /** Also `log` each progress update as a plain line; default true (false when onProgress draws a live view). */
+  logProgress?: boolean;
   /** Human-readable lines (progress, phases); default: nothing. */
   log?: (line: string) => void;
-  /** Each spawned command line, secrets redacted (the CLI's --print-cmd). */
+  /** Each spawned command line, secrets redacted (the CLI's --log-commands). */
   printCommand?: (line: string) => void;
   /** Use this running origin instead of starting `scenario.origin` (it is not stopped). */
   origin?: RunningOrigin;

@@ -113,18 +113,8 @@ export class LiveSloMonitor {
     const timeline = this.options.timeline();
     for (const threshold of this.thresholds) {
       if (nowMs < timeline.startMs + threshold.delayAbortEvalMs) continue;
-      const steadyStartMs = timeline.steadyStartMs;
-      let runTimeline: RunTimeline;
-      if (threshold.window.kind === 'whole') runTimeline = { startMs: timeline.startMs, endMs: nowMs };
-      else if (steadyStartMs === undefined || nowMs <= steadyStartMs) continue;
-      else if (threshold.window.kind === 'steady')
-        runTimeline = { startMs: timeline.startMs, steadyStartMs, endMs: nowMs };
-      else {
-        const fromMs = nowMs - threshold.window.lengthMs;
-        if (fromMs < steadyStartMs) continue;
-        // A steady range exactly one window long: the evaluator judges that one window.
-        runTimeline = { startMs: timeline.startMs, steadyStartMs: fromMs, endMs: nowMs };
-      }
+      const runTimeline = liveRunTimeline(threshold, timeline, nowMs);
+      if (!runTimeline) continue;
       const result = evaluateThreshold(threshold, this.store, runTimeline);
       if (result.ok || result.observed === null) continue;
       const abort: SloAbort = {
@@ -143,4 +133,38 @@ export class LiveSloMonitor {
     }
     return undefined;
   }
+}
+
+/** The window a threshold is judged over at `nowMs` while the run goes on (see the top); undefined: not yet. */
+export function liveRunTimeline(
+  threshold: CompiledThreshold,
+  timeline: LiveTimeline,
+  nowMs: number,
+): RunTimeline | undefined {
+  const steadyStartMs = timeline.steadyStartMs;
+  if (threshold.window.kind === 'whole') return { startMs: timeline.startMs, endMs: nowMs };
+  if (steadyStartMs === undefined || nowMs <= steadyStartMs) return undefined;
+  if (threshold.window.kind === 'steady') return { startMs: timeline.startMs, steadyStartMs, endMs: nowMs };
+  const fromMs = nowMs - threshold.window.lengthMs;
+  if (fromMs < steadyStartMs) return undefined;
+  // A steady range exactly one window long: the evaluator judges that one window.
+  return { startMs: timeline.startMs, steadyStartMs: fromMs, endMs: nowMs };
+}
+
+/**
+ * Every threshold judged on the run so far, for the live dashboard: the result, or undefined
+ * while its window has not begun or holds no data. The final evaluation may differ.
+ */
+export function evaluateThresholdsSoFar(
+  compiled: readonly CompiledThreshold[],
+  store: MetricStore,
+  timeline: LiveTimeline,
+  nowMs: number,
+): (ThresholdResult | undefined)[] {
+  return compiled.map((threshold) => {
+    const runTimeline = liveRunTimeline(threshold, timeline, nowMs);
+    if (!runTimeline) return undefined;
+    const result = evaluateThreshold(threshold, store, runTimeline);
+    return result.observed === null ? undefined : result;
+  });
 }

@@ -117,7 +117,16 @@ export type ExitCategory =
 export interface SwarmEventMap {
   request: [RequestRecord];
   playback: [PlaybackSample];
-  clientStarted: [{ clientId: number; pid: number; atMs: number; restart: boolean }];
+  clientStarted: [
+    {
+      clientId: number;
+      pid: number;
+      atMs: number;
+      restart: boolean;
+      /** The viewer's CMCD session id (`CMCD-Session: sid="…"`), as origin access logs record it. */
+      sessionId?: string;
+    },
+  ];
   clientExited: [
     {
       clientId: number;
@@ -267,4 +276,6 @@ export interface SwarmOptions {
   shard?: ShardSpec;
   /** Epoch ms to begin at, once the viewers are prepared (shards align on it); at most 1 h ahead. */
   startAtMs?: number;
+  /** This run's id, the prefix of each viewer's CMCD session id (`<runId>-<viewer id>`); default a new UUID. */
+  runId?: string;
 }

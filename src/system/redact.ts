@@ -17,9 +17,13 @@ const SECRET_SCHEME_PREFIX = /^(bearer|basic|digest|token|negotiate|aws4-hmac-sh
 /** A JSON Web Token: three base64url parts, the first two JSON objects (`eyJ` is `{"`). */
 const JWT = /\beyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*/;
 
+/** CMCD (CTA-5004) headers name a playback session, not a login: `CMCD-Session: sid="…"` stays readable. */
+const CMCD_HEADER = /^cmcd-(session|request|object|status)$/i;
+
 /** True when a header or query parameter called `name` carries a credential. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name.trim());
+  const trimmed = name.trim();
+  return SECRET_NAME.test(trimmed) && !CMCD_HEADER.test(trimmed);
 }
 
 /** True when `value` looks like a credential whatever it is called (`Bearer …`, a JWT). */

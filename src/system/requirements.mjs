@@ -115,6 +115,13 @@ export const REQUIREMENTS = [
   { binary: 'ss', debianPackage: 'iproute2', purpose: 'naming the process that holds a busy port' },
   { binary: 'ps', debianPackage: 'procps', purpose: 'process checks in tests' },
   {
+    binary: 'tmux',
+    debianPackage: 'tmux',
+    versionArgs: ['-V'],
+    versionPattern: /tmux (\S+)/,
+    purpose: 'a real terminal for the live dashboard test',
+  },
+  {
     binary: 'chromium',
     debianPackage: 'chromium',
     versionArgs: ['--version'],

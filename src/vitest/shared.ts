@@ -8,6 +8,9 @@ import type { Verdict } from '../report/index.js';
 /** Lines the worker logs with this prefix are printed plainly by the reporter (progress, phases). */
 export const PROGRESS_PREFIX = '[hls-swarm] ';
 
+/** A progress update as JSON after this prefix: the reporter's live dashboard draws it (`dashboard`). */
+export const DASHBOARD_PREFIX = `${PROGRESS_PREFIX}dashboard `;
+
 /**
  * Reason the main process gives `vitest.cancelCurrentRun` on SIGINT/SIGTERM, followed by the
  * signal's name; the worker side names the signal in the report's reason.
@@ -22,6 +25,8 @@ export interface HlsSwarmProvided {
   root: string;
   /** Print live progress lines. */
   progress: boolean;
+  /** The reporter draws a live dashboard (set by it on a terminal): send progress as DASHBOARD_PREFIX lines. */
+  dashboard?: boolean;
 }
 
 /** Task meta a scenario test leaves for the reporter. */

@@ -158,8 +158,11 @@ export async function run(argv: string[]): Promise<number> {
       abort.abort(new Error(`received ${signal}`));
       resolve(signal);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // `on`, removed by hand when done: with `once`, signal-exit (loaded by testcontainers through
+    // proper-lockfile) sees no listener left after the first signal and re-raises it, so the CLI
+    // died of SIGTERM instead of stopping the origin and exiting 0.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     stopRequested = () => {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);

@@ -16,16 +16,20 @@ import {
   tryParseDurationMs,
   VARIANTS,
 } from '../../config/index.js';
-import { formatSummary } from '../../report/index.js';
+import { formatSummary, type TerminalDashboard } from '../../report/index.js';
 import {
   assertLoopbackTarget,
-  preflight,
-  probeStreamUrl,
+  detectFfmpeg,
   type SwarmSnapshot,
+  segMaxRetryProblem,
   startSwarm,
 } from '../../swarm/index.js';
 import { redactText, redactUrl, SignalInterruption } from '../../system/index.js';
+import { TOOL_VERSION } from '../../version.js';
+import { openRunDashboard, showSwarmDashboard } from '../dashboard.js';
 import { isUserFacingError, UsageError } from '../errors.js';
+import { runCheck } from './run-check.js';
+import { printRunCommands } from './run-print-cmd.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
@@ -58,8 +62,13 @@ second signal exits at once).
                        'all'); the others are read every second: exact counts, statuses and bytes
   --no-start-gate      spawn each viewer at its planned start instead of ahead of it at the start gate
   --metrics ADDR       swarm /metrics on [HOST:]PORT (default 127.0.0.1:$METRICS_PORT or 17091; 0 = free port)
-  --print-cmd          print each spawned ffmpeg command (secrets redacted)
-  --check              run the preflight checks only (ffmpeg, limits, URL) and exit
+  --seg-retry N        ffmpeg's -seg_max_retry: retry a failed segment N times (needs ffmpeg 6.0+;
+                       an error on an older ffmpeg; default 3 where the installed ffmpeg has it)
+  --print-cmd          print the ffmpeg command the run would spawn (the first viewer's, and how
+                       the others differ; secrets redacted, quoted for bash) and exit; starts nothing
+  --log-commands       print each viewer's ffmpeg command as it is spawned (secrets redacted)
+  --check              the preflight (ffmpeg, limits, URL), then ONE viewer for 10 s and what it got
+                       (playlists, segments, statuses, startup, bytes); exit 0 if a segment played
   --skip-preflight     do not check or raise the open-file and process limits (ffmpeg is
                        still located and the URL still probed: without them nothing can run)
   --log-format F       text (default) or json: hls-swarm's own stderr lines as one JSON
@@ -93,6 +102,8 @@ const OPTIONS = {
   'timed-viewers': { type: 'string' },
   metrics: { type: 'string' },
   'print-cmd': { type: 'boolean' },
+  'log-commands': { type: 'boolean' },
+  'seg-retry': { type: 'string' },
   check: { type: 'boolean' },
   report: { type: 'string' },
   shard: { type: 'string' },
@@ -118,7 +129,11 @@ export interface RunCommandArgs {
   url: string;
   spec: SwarmSpec;
   metricsHost: string;
-  printCommands: boolean;
+  /** --print-cmd: print the command a run would spawn, and exit. */
+  printCommandOnly: boolean;
+  /** --log-commands: print each viewer's command as it is spawned. */
+  logCommands: boolean;
+  /** --check: preflight, then one viewer for 10 s. */
   checkOnly: boolean;
   reportFile?: string;
   allowRemote: boolean;
@@ -242,6 +257,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (values['user-agent'] !== undefined) input.userAgent = values['user-agent'];
   if (values['skip-preflight']) input.skipPreflight = true;
   if (values['no-reconnect']) input.reconnect = false;
+  if (values['seg-retry'] !== undefined)
+    input.segMaxRetry = positiveInteger('seg-retry', values['seg-retry'], true);
   const restart: NonNullable<SwarmSpecInput['restart']> = {};
   if (values['restart-on-stall']) restart.onStall = true;
   if (values['max-restarts'] !== undefined)
@@ -270,6 +287,17 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat))
     throw new UsageError(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
   const withReport = values.report !== undefined || shard !== undefined;
+  if (values['print-cmd'] && values.check)
+    throw new UsageError(
+      '--print-cmd and --check: give one (--print-cmd starts nothing, --check one viewer)',
+    );
+  if (values.check) {
+    const runOnly = (['report', 'shard', 'start-at'] as const).filter((flag) => values[flag] !== undefined);
+    if (runOnly.length > 0)
+      throw new UsageError(
+        `--check plays one viewer for 10 s and writes no report: drop ${runOnly.map((flag) => `--${flag}`).join(', ')}`,
+      );
+  }
   if (untilInterrupted && withReport)
     throw new UsageError(
       '--duration 0 (until Ctrl-C) cannot be used with --report or --shard: a verdict needs a bounded run; give a duration such as 1h',
@@ -287,7 +315,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     url,
     spec,
     metricsHost,
-    printCommands: values['print-cmd'] === true,
+    printCommandOnly: values['print-cmd'] === true,
+    logCommands: values['log-commands'] === true,
     checkOnly: values.check === true,
     reportFile: values.report,
     allowRemote: values['allow-remote'] === true,
@@ -417,7 +446,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (!isUserFacingError(error)) throw error;
     log(error.message, 'error');
-    return error.code === 'HLS_SWARM_CONFIG' ? 2 : 1;
+    return error.code === 'HLS_SWARM_CONFIG' || error.code === 'HLS_SWARM_USAGE' ? 2 : 1;
   }
 }
 
@@ -425,23 +454,27 @@ async function runCommand(
   args: RunCommandArgs,
   log: (line: string, level?: LogLevel) => void,
 ): Promise<number> {
-  const out = (line: string) => log(line, /FAILED/.test(line) ? 'error' : 'info');
+  // On a terminal, a live dashboard instead of progress lines; other lines print above it.
+  const dashboard = args.checkOnly ? undefined : openRunDashboard(args);
+  const out = (line: string) => {
+    const level = /FAILED/.test(line) ? 'error' : 'info';
+    if (dashboard?.active) dashboard.log(formatLogLine(args.logFormat, line, level));
+    else log(line, level);
+  };
   assertLoopbackTarget(args.url, args.allowRemote, args.spec.resolve);
 
-  if (args.checkOnly) {
-    if (!args.spec.skipPreflight) {
-      const report = await preflight({ clients: args.spec.clients });
-      for (const line of report.lines) process.stdout.write(`ok  ${line}\n`);
-    }
-    const probe = await probeStreamUrl(args.url, {
-      timeoutMs: tryParseDurationMs(args.spec.timeout) ?? 15_000,
-      headers: args.spec.headers,
-      resolve: args.spec.resolve,
-    });
-    process.stdout.write(
-      `ok  ${redactUrl(args.url)} answered HTTP ${probe.status} (${probe.bytes} bytes${probe.isPlaylist ? ', an HLS playlist' : ', NOT an HLS playlist (#EXTM3U missing)'})\n`,
+  // A retry count this ffmpeg cannot honour is a usage error before anything starts.
+  if (args.spec.segMaxRetry !== undefined) {
+    const problem = segMaxRetryProblem(args.spec.segMaxRetry, await detectFfmpeg(), '--seg-retry');
+    if (problem) throw new UsageError(problem);
+  }
+  if (args.printCommandOnly) {
+    const { url, spec, shard } = args;
+    const capabilities = await detectFfmpeg(); // probed once per binary (cached)
+    await printRunCommands({ url, spec, capabilities, toolVersion: TOOL_VERSION, shard }, (line) =>
+      process.stdout.write(`${line}\n`),
     );
-    return probe.isPlaylist ? 0 : 1;
+    return 0;
   }
 
   // SIGINT/SIGTERM (to this process alone or its group): stop the viewers, print the summary,
@@ -453,19 +486,28 @@ async function runCommand(
     graceMs: parseDurationMs(args.spec.stopGrace, 'swarm.stopGrace') + 20_000,
     log: out,
     // --duration 0: the signal is the planned end, so the run's own code stands.
-    signalIsPlannedEnd: args.untilInterrupted,
+    signalIsPlannedEnd: args.untilInterrupted && !args.checkOnly,
     onInterrupt: (signal) => {
       controller.abort(new Error(`received ${signal}`));
       return true;
     },
   }).install();
   try {
-    const code =
-      args.reportFile || args.shard
-        ? await runWithReport(args, controller.signal, out)
-        : await runDirect(args, controller.signal, out);
+    const code = args.checkOnly
+      ? await runCheck({
+          url: args.url,
+          spec: args.spec,
+          metricsHost: args.metricsHost,
+          signal: controller.signal,
+          write: (line) => process.stdout.write(`${line}\n`),
+          log: out,
+        })
+      : args.reportFile || args.shard
+        ? await runWithReport(args, controller.signal, out, dashboard)
+        : await runDirect(args, controller.signal, out, dashboard);
     return interruption.exitCode ?? code;
   } finally {
+    dashboard?.stop();
     interruption.uninstall();
   }
 }
@@ -474,6 +516,7 @@ async function runDirect(
   args: RunCommandArgs,
   signal: AbortSignal,
   out: (line: string) => void,
+  dashboard?: TerminalDashboard,
 ): Promise<number> {
   const startedMs = Date.now();
   const swarm = await startSwarm({
@@ -482,7 +525,7 @@ async function runDirect(
     signal,
     metricsHost: args.metricsHost,
     log: (line) => out(`hls-swarm: ${line}`),
-    ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+    ...(args.logCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   out(
     `hls-swarm: ${args.spec.clients} viewers of ${redactUrl(args.url)}; metrics at ${swarm.metricsUrl}` +
@@ -494,7 +537,17 @@ async function runDirect(
       `hls-swarm: ramp complete: ${event.clients} viewers after ${((event.atMs - swarmStartedMs) / 1000).toFixed(1)}s`,
     ),
   );
+  const stopDashboard =
+    dashboard &&
+    (await showSwarmDashboard(dashboard, swarm, {
+      title: `hls-swarm run ${redactUrl(args.url)}`,
+      startedMs: swarmStartedMs,
+      totalSeconds: args.untilInterrupted
+        ? Number.POSITIVE_INFINITY
+        : parseDurationMs(args.spec.duration) / 1000,
+    }));
   const progress = setInterval(() => {
+    if (stopDashboard) return;
     const s = swarm.snapshot();
     out(
       `hls-swarm: ${((Date.now() - startedMs) / 1000).toFixed(0)}s  viewers ${s.clientsActive}/${s.clientsTarget}  ` +
@@ -507,6 +560,7 @@ async function runDirect(
     snapshot = await swarm.done;
   } finally {
     clearInterval(progress);
+    stopDashboard?.();
   }
   const elapsedSeconds = (Date.now() - startedMs) / 1000;
   process.stdout.write(
@@ -528,6 +582,7 @@ async function runWithReport(
   args: RunCommandArgs,
   signal: AbortSignal,
   out: (line: string) => void,
+  dashboard?: TerminalDashboard,
 ): Promise<number> {
   const { runScenario } = await import('../../runner/index.js');
   const scenario: ScenarioInput = {
@@ -551,8 +606,10 @@ async function runWithReport(
     ...(args.startAtMs !== undefined ? { startAtMs: args.startAtMs } : {}),
     metricsHost: args.metricsHost,
     log: out,
-    ...(args.printCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+    ...(dashboard ? { onProgress: (update) => dashboard.update(update), logProgress: false } : {}),
+    ...(args.logCommands ? { printCommand: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
+  dashboard?.stop();
   process.stdout.write(`\n${formatSummary(result.report, { reportPath: result.reportPath })}\n`);
   if (isUserFacingError(result.error)) {
     out(`hls-swarm run: ${result.error.message}`);

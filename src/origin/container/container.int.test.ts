@@ -128,10 +128,13 @@ describe('container origin', () => {
       .trim()
       .split('\n');
     const segmentRequests = accessLines
-      .map((line) => JSON.parse(line) as { uri: string; status: number })
+      .map((line) => JSON.parse(line) as { uri: string; status: number; cmcd_session: string })
       .filter((entry) => entry.uri.endsWith('.ts'));
     expect(segmentRequests.length).toBeGreaterThanOrEqual(12);
     expect(segmentRequests.every((entry) => entry.status === 200 || entry.status === 206)).toBe(true);
+    // Each viewer's CMCD session id is logged (client correlation): two viewers, two sids.
+    expect(new Set(segmentRequests.map((entry) => entry.cmcd_session)).size).toBe(2);
+    expect(segmentRequests.every((entry) => /^sid="[^"]+-[01]"$/.test(entry.cmcd_session))).toBe(true);
 
     expect(origin.status().healthy).toBe(true);
 

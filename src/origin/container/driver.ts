@@ -39,6 +39,11 @@ import {
 
 export type ContainerOriginSpec = Extract<OriginSpec, { kind: 'container' }>;
 
+export interface ContainerStartOptions extends StartOriginOptions {
+  /** Progress of the image steps: base image pull or import, origin image build (default: stderr). */
+  onProgress?: (line: string) => void;
+}
+
 /** Label on every container this driver starts (tests and cleanup find them by it). */
 export const ORIGIN_CONTAINER_LABEL = 'io.hls-swarm.origin';
 /** `docker stop` grace: the entrypoint stops its children in well under a second. */
@@ -111,7 +116,7 @@ interface ContainerLife {
 /** Starts the container origin; resolves once /health, the playlist and both exporters answer. */
 export async function startContainerOrigin(
   spec: ContainerOriginSpec,
-  options: StartOriginOptions = {},
+  options: ContainerStartOptions = {},
 ): Promise<RunningOrigin> {
   const startedAtMs = Date.now();
   if (options.signal?.aborted) {
@@ -134,6 +139,7 @@ export async function startContainerOrigin(
   const logFile = join(logDir, 'container.log');
   const log = new BoundedLogFile(logFile);
   const note = (line: string) => log.write(`[driver] ${new Date().toISOString()} ${line}\n`);
+  const progress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`));
   note(`engine: ${engine.detail}; network: ${network.mode} (${network.reason})`);
 
   // nginx's JSON access log lands on this host when the engine runs here (unix socket).
@@ -167,8 +173,17 @@ export async function startContainerOrigin(
   try {
     const image = spec.image
       ? { image: spec.image, built: false, buildMs: 0 }
-      : await ensureOriginImage(endpoint, { log: note });
-    note(`image: ${image.image}${image.built ? ` (built in ${(image.buildMs / 1000).toFixed(1)} s)` : ''}`);
+      : await ensureOriginImage(endpoint, {
+          log: (line) => {
+            note(line);
+            progress(line.startsWith('[') ? line : `[container] ${line}`);
+          },
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+    note(
+      `image: ${image.image}${image.built ? ` (built in ${(image.buildMs / 1000).toFixed(1)} s)` : ''}` +
+        ('baseSource' in image ? ` on ${image.baseImage} (${image.baseSource})` : ''),
+    );
 
     const { GenericContainer } = await import('testcontainers');
 

@@ -143,6 +143,51 @@ export async function engineImageId(endpoint: EngineEndpoint, image: string): Pr
   return (JSON.parse(answer.body) as { Id?: string }).Id;
 }
 
+/**
+ * `docker pull image` through the engine (the engine, not this host, must reach the registry).
+ * ok=false with the engine's reason when no registry answers; `timeoutMs` bounds silence, not the pull.
+ */
+export async function enginePullImage(
+  endpoint: EngineEndpoint,
+  image: string,
+  timeoutMs = 30_000,
+): Promise<{ ok: boolean; detail: string }> {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  const [repository, tag] =
+    colon > slash ? [image.slice(0, colon), image.slice(colon + 1)] : [image, 'latest'];
+  let answer: EngineResponse;
+  try {
+    answer = await engineRequest(
+      endpoint,
+      'POST',
+      `/images/create?fromImage=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}`,
+      timeoutMs,
+    );
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+  // An error before the pull starts is an HTTP status; one during it is a line of the JSON stream.
+  const messages = answer.body
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { message?: string; error?: string };
+      } catch {
+        return { error: line.trim() };
+      }
+    });
+  const failure = messages.find((message) => message.error !== undefined || answer.status !== 200);
+  if (answer.status !== 200 || failure) {
+    return {
+      ok: false,
+      detail: `HTTP ${answer.status}: ${failure?.error ?? failure?.message ?? answer.body.trim()}`,
+    };
+  }
+  return { ok: true, detail: `pulled ${image}` };
+}
+
 export interface ContainerState {
   running: boolean;
   exitCode?: number;

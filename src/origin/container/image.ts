@@ -3,19 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OriginStartError } from '../errors.js';
+import { type BaseImage, ensureBaseImage, OFFLINE_BASE_IMAGE } from './base-image.js';
 import { type EngineEndpoint, engineImageId } from './engine.js';
 
 /*
  * The origin image: nix/container/Dockerfile built with testcontainers (GenericContainer.fromDockerfile),
  * tagged with a hash of its inputs (Dockerfile, entrypoint, base image id) so a second start on the
- * same engine reuses it without building. The base image is the offline one imported by
- * nix/container/import-base.sh when the engine has it, else debian:bookworm-slim (pulled).
+ * same engine reuses it without building. The base image comes from base-image.ts: the offline one
+ * or debian:bookworm-slim when the engine has either, else pulled, else imported (no registry).
  */
 
 export const ORIGIN_IMAGE_REPO = 'hls-swarm/origin';
-/** Imported from the Debian rootfs of nix/debian/build-rootfs.sh; has every package, pulls nothing. */
-export const OFFLINE_BASE_IMAGE = 'hls-swarm/debian-base:bookworm';
-export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 /** Files of the build context that go into the image (the hash covers exactly these). */
 const CONTEXT_FILES = ['Dockerfile', 'entrypoint.sh'] as const;
 
@@ -36,21 +34,11 @@ export function originImageTag(contextDir: string, baseImageRef: string): string
   return `${ORIGIN_IMAGE_REPO}:${hash.digest('hex').slice(0, 16)}`;
 }
 
-/** Which base the Dockerfile builds FROM: $HLS_SWARM_CONTAINER_BASE_IMAGE, the offline one if present, or Debian's. */
-export async function chooseBaseImage(
-  endpoint: EngineEndpoint,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ image: string; id: string | undefined }> {
-  const override = env.HLS_SWARM_CONTAINER_BASE_IMAGE;
-  if (override) return { image: override, id: await engineImageId(endpoint, override) };
-  const offlineId = await engineImageId(endpoint, OFFLINE_BASE_IMAGE);
-  if (offlineId) return { image: OFFLINE_BASE_IMAGE, id: offlineId };
-  return { image: DEFAULT_BASE_IMAGE, id: await engineImageId(endpoint, DEFAULT_BASE_IMAGE) };
-}
-
 export interface OriginImage {
   image: string;
   baseImage: string;
+  /** Where the base came from (`imported`: the engine had none and no registry answered). */
+  baseSource: BaseImage['source'];
   built: boolean;
   buildMs: number;
 }
@@ -58,13 +46,18 @@ export interface OriginImage {
 /** The origin image on this engine: reused when its tag exists, built from nix/container otherwise. */
 export async function ensureOriginImage(
   endpoint: EngineEndpoint,
-  options: { contextDir?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+  options: {
+    contextDir?: string;
+    env?: NodeJS.ProcessEnv;
+    log?: (line: string) => void;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<OriginImage> {
   const contextDir = options.contextDir ?? containerContextDir();
-  const base = await chooseBaseImage(endpoint, options.env);
+  const base = await ensureBaseImage(endpoint, options);
   const tag = originImageTag(contextDir, base.id ?? base.image);
-  if (await engineImageId(endpoint, tag))
-    return { image: tag, baseImage: base.image, built: false, buildMs: 0 };
+  const made = { image: tag, baseImage: base.image, baseSource: base.source };
+  if (await engineImageId(endpoint, tag)) return { ...made, built: false, buildMs: 0 };
 
   options.log?.(`building ${tag} from ${contextDir} (FROM ${base.image})`);
   const startedMs = Date.now();
@@ -76,7 +69,7 @@ export async function ensureOriginImage(
   } catch (error) {
     const offlineHint = base.id
       ? ''
-      : ` The base image ${base.image} is not on the engine: without a registry, run nix/container/import-base.sh first (it imports ${OFFLINE_BASE_IMAGE} from Debian packages).`;
+      : ` The base image ${base.image} (HLS_SWARM_CONTAINER_BASE_IMAGE) is not on the engine: load it there, or unset HLS_SWARM_CONTAINER_BASE_IMAGE to have ${OFFLINE_BASE_IMAGE} imported from Debian packages.`;
     throw new OriginStartError(
       `Building the origin image from ${contextDir} failed (${error instanceof Error ? error.message : String(error)}).${offlineHint} ` +
         `To see the build output: docker build --build-arg BASE_IMAGE=${base.image} ${contextDir}`,
@@ -85,5 +78,5 @@ export async function ensureOriginImage(
   }
   const buildMs = Date.now() - startedMs;
   options.log?.(`built ${tag} in ${(buildMs / 1000).toFixed(1)} s`);
-  return { image: tag, baseImage: base.image, built: true, buildMs };
+  return { ...made, built: true, buildMs };
 }

@@ -11,7 +11,19 @@ export const driver: OriginDriver<ContainerOriginSpec> = {
   start: startContainerOrigin,
 };
 
-export { type ContainerOriginSpec, ORIGIN_CONTAINER_LABEL, startContainerOrigin } from './driver.js';
+export {
+  type BaseImage,
+  DEFAULT_BASE_IMAGE,
+  ensureBaseImage,
+  importOfflineBaseImage,
+  OFFLINE_BASE_IMAGE,
+} from './base-image.js';
+export {
+  type ContainerOriginSpec,
+  type ContainerStartOptions,
+  ORIGIN_CONTAINER_LABEL,
+  startContainerOrigin,
+} from './driver.js';
 export {
   applyTestcontainersDefaults,
   containerEngineStatus,
@@ -22,12 +34,5 @@ export {
   engineHasUsableBridge,
   parseDockerHost,
 } from './engine.js';
-export {
-  containerContextDir,
-  DEFAULT_BASE_IMAGE,
-  ensureOriginImage,
-  OFFLINE_BASE_IMAGE,
-  ORIGIN_IMAGE_REPO,
-  originImageTag,
-} from './image.js';
+export { containerContextDir, ensureOriginImage, ORIGIN_IMAGE_REPO, originImageTag } from './image.js';
 export { decideNetworkMode, planContainerOrigin } from './plan.js';

@@ -56,7 +56,7 @@ describe('renderNginxConfig', () => {
     expect(files).toContain('autoindex_format json;');
   });
 
-  it('logs JSON lines with time, status, timing, bytes, URI, method, agent and connection', () => {
+  it('logs JSON lines with time, status, timing, bytes, URI, method, agent, CMCD session and connection', () => {
     const format = /log_format hls_json escape=json '([^']+)';/.exec(config)?.[1];
     expect(format).toBeDefined();
     for (const variable of [
@@ -73,6 +73,8 @@ describe('renderNginxConfig', () => {
     ]) {
       expect(format).toContain(variable);
     }
+    // Client correlation: each viewer's CMCD session id (see swarm/command/cmcd.ts).
+    expect(format).toContain('"cmcd_session":"$http_cmcd_session"');
     expect(format).not.toMatch(/authorization|cookie/i);
     // With placeholder values substituted, the format is valid JSON.
     const sample = String(format)

@@ -42,6 +42,7 @@ export const ACCESS_LOG_FIELDS = [
   'request_length',
   'range',
   'user_agent',
+  'cmcd_session',
   'connection',
   'connection_requests',
 ] as const;
@@ -65,6 +66,8 @@ export interface NginxAccessLogEntry {
   request_length: number;
   range: string;
   user_agent: string;
+  /** The CMCD-Session request header (CTA-5004), e.g. `sid="<run id>-<viewer id>"`; '' when not sent. */
+  cmcd_session: string;
   connection: number;
   connection_requests: number;
 }
@@ -88,6 +91,8 @@ const ACCESS_LOG_FORMAT = [
   '"request_length":$request_length',
   '"range":"$http_range"',
   '"user_agent":"$http_user_agent"',
+  // Which viewer sent the request: hls-swarm's viewers send their session id (swarm/command/cmcd.ts).
+  '"cmcd_session":"$http_cmcd_session"',
   '"connection":$connection',
   '"connection_requests":$connection_requests}',
 ].join(',');

@@ -17,7 +17,7 @@ export type PythonOriginSpec = Extract<OriginSpec, { kind: 'python' }>;
  * `python3 -m http.server` as the seed's quick local origin, with a handler that fixes what
  * the stock one gets wrong for HLS: it serves .ts as text/vnd.trolltech.linguist (Qt) and
  * sends no cache headers. Passed with -c so nothing is written to disk. Access lines go to
- * stderr (the bounded log), like http.server's own.
+ * stderr (the bounded log), like http.server's own, with the CMCD-Session header appended.
  */
 export const PYTHON_SERVER_SOURCE = String.raw`
 import functools, http.server, sys
@@ -48,6 +48,12 @@ class HlsHandler(http.server.SimpleHTTPRequestHandler):
         elif path.endswith('.ts'):
             self.send_header('Cache-Control', 'public, max-age=86400, immutable')
         super().end_headers()
+
+    def log_request(self, code='-', size='-'):
+        # http.server's line plus the CMCD-Session header (which viewer asked; see docs/metrics.md), '-' when absent.
+        headers = getattr(self, 'headers', None)
+        session = (headers.get('CMCD-Session') if headers else None) or '-'
+        self.log_message('"%s" %s %s %s', self.requestline, str(getattr(code, 'value', code)), str(size), session)
 
     def handle(self):
         try:

@@ -50,6 +50,15 @@ describe('python origin (abr profile)', () => {
     expect(playlistSegments(media.body.toString()).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("logs each request with the viewer's CMCD-Session header (client correlation)", async () => {
+    const answer = await request(origin.streamUrl, { headers: { 'CMCD-Session': 'sid="run-7"' } });
+    await answer.body.dump();
+    const logged = () => readFileSync(origin.logs['http.server'] as string, 'utf8');
+    expect(
+      await waitUntil(() => logged().includes('"GET /master.m3u8 HTTP/1.1" 200 - sid="run-7"'), 5000),
+    ).toBe(true);
+  });
+
   it('serves segments as video/mp2t, immutable, starting with an MPEG-TS sync byte', async () => {
     const master = await get(origin.streamUrl);
     const mediaUrl = new URL(masterVariants(master.body.toString())[1] as string, origin.streamUrl).href;

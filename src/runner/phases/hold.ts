@@ -1,6 +1,7 @@
 import { parseDurationMs } from '../../config/index.js';
 import type { RunningOrigin } from '../../origin/index.js';
-import { formatProgress } from '../../report/index.js';
+import { formatProgress, type ThresholdsSoFar } from '../../report/index.js';
+import { evaluateThresholdsSoFar } from '../../slo/index.js';
 import { redactText } from '../../system/index.js';
 import { ProgressTracker } from '../progress-tracker.js';
 import { asError, type RunContext, type RunState, steadyStartMsOf } from '../run-context.js';
@@ -76,11 +77,53 @@ function startProgress(
       generator: state.generatorHealth?.latest(),
     };
     try {
+      // Only a live view wants these: judging every threshold re-reads the stored series.
+      if (options.onProgress) Object.assign(update, dashboardFigures(context, state, now));
       options.onProgress?.(update);
     } catch {}
-    options.log?.(formatProgress(update));
+    if (options.logProgress !== false) options.log?.(formatProgress(update));
   }, timings.progressIntervalMs);
   state.timers.push(timer);
+}
+
+/** Origin CPU and the thresholds so far, for the live dashboard. */
+function dashboardFigures(
+  context: RunContext,
+  state: RunState,
+  now: number,
+): { originCpuUtilization?: number; thresholds?: ThresholdsSoFar } {
+  const store = state.sampler?.store;
+  if (!store) return {};
+  const figures: { originCpuUtilization?: number; thresholds?: ThresholdsSoFar } = {};
+  const cpu = store.window('node_cpu_utilization', {}, now - 60_000, now);
+  if (cpu?.type === 'gauge' && cpu.last !== undefined) figures.originCpuUtilization = cpu.last;
+  if (context.compiled.length > 0) {
+    const steadyStartMs = steadyStartMsOf(state, context.timings);
+    const results = evaluateThresholdsSoFar(
+      context.compiled,
+      store,
+      {
+        startMs: state.marks.swarmStartMs ?? state.marks.startMs,
+        ...(steadyStartMs !== undefined ? { steadyStartMs } : {}),
+      },
+      now,
+    );
+    figures.thresholds = {
+      total: results.length,
+      pending: results.filter((result) => result === undefined).length,
+      breached: results.flatMap((result) =>
+        result && !result.ok
+          ? [`${result.metric} ${result.expression} (${formatObserved(result.observed)})`]
+          : [],
+      ),
+    };
+  }
+  return figures;
+}
+
+function formatObserved(value: number | null): string {
+  if (value === null) return 'no data';
+  return Number.isInteger(value) ? String(value) : value.toPrecision(3);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

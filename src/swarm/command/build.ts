@@ -1,9 +1,10 @@
 import { parseDurationMs, type SwarmSpec } from '../../config/index.js';
 import { redactHeaderBlock, redactText, redactUrl } from '../../system/index.js';
 import type { FfmpegCapabilities } from './capabilities.js';
+import { CMCD_SESSION_HEADER, cmcdSessionHeaderValue } from './cmcd.js';
 import { userAgentFor } from './user-agent.js';
 
-/** `-seg_max_retry` value where the installed ffmpeg has it: retry a failed segment this often. */
+/** Default `-seg_max_retry` where the installed ffmpeg has it (go-ffmpeg-hls-swarm's `-seg-retry` default). */
 export const SEG_MAX_RETRY = 3;
 
 /** Quotes one argument for a POSIX shell; control characters (the CRLF of -headers) use $'…'. */
@@ -33,6 +34,8 @@ export interface ClientCommandInput {
   toolVersion: string;
   /** Stream specifiers from selectVariant (e.g. '0:p:2'); each becomes `-map <spec>`. Empty/absent: all. */
   variantMaps?: string[];
+  /** CMCD session id (cmcd.ts), sent as `CMCD-Session: sid="…"`; a CMCD-Session in swarm.headers wins. */
+  sessionId?: string;
 }
 
 export interface ClientCommand {
@@ -95,11 +98,16 @@ export function buildClientCommand(input: ClientCommandInput): ClientCommand {
   if (spec.noCache) {
     headers.push(['Cache-Control', 'no-cache'], ['Pragma', 'no-cache']);
   }
+  const cmcdSession = CMCD_SESSION_HEADER.toLowerCase();
+  if (input.sessionId !== undefined && !headers.some(([name]) => name.toLowerCase() === cmcdSession)) {
+    headers.push([CMCD_SESSION_HEADER, cmcdSessionHeaderValue(input.sessionId)]);
+  }
   if (headers.length > 0) {
     args.push('-headers', headers.map(([name, value]) => `${name}: ${value}\r\n`).join(''));
   }
 
-  if (capabilities.hasSegMaxRetry) args.push('-seg_max_retry', String(SEG_MAX_RETRY));
+  // An explicit segMaxRetry on an ffmpeg without the option is refused at start (segMaxRetryProblem).
+  if (capabilities.hasSegMaxRetry) args.push('-seg_max_retry', String(spec.segMaxRetry ?? SEG_MAX_RETRY));
 
   args.push('-i', url);
   for (const map of input.variantMaps ?? []) args.push('-map', map);

@@ -66,6 +66,24 @@ export function capabilitiesFromProbe(path: string, outputs: FfmpegProbeOutputs)
   };
 }
 
+/**
+ * Why a segment retry count asked for (`swarm.segMaxRetry`, `--seg-retry`) cannot be honoured by
+ * this ffmpeg, or undefined when it can (or none was asked for). `option` names the field or flag
+ * in the message. Silently dropping it would run a test the user did not ask for.
+ */
+export function segMaxRetryProblem(
+  segMaxRetry: number | undefined,
+  capabilities: FfmpegCapabilities,
+  option: string,
+): string | undefined {
+  if (segMaxRetry === undefined || capabilities.hasSegMaxRetry) return undefined;
+  return (
+    `${option} ${segMaxRetry}: the ffmpeg found (${capabilities.path}, version ${capabilities.version}) has no hls ` +
+    `-seg_max_retry option (it arrived in ffmpeg 6.0; 'ffmpeg -h demuxer=hls' lists none). Install ffmpeg 6.0 or newer ` +
+    'first on PATH, or leave the option out: a failed segment is then skipped, and counted as failed'
+  );
+}
+
 const cache = new Map<string, Promise<FfmpegCapabilities>>();
 
 /**

@@ -9,6 +9,9 @@ import {
   buildClientCommand,
   capabilitiesFromProbe,
   chooseProgram,
+  cmcdSessionHeaderValue,
+  cmcdSessionId,
+  cmcdSessionIdOf,
   type FfmpegCapabilities,
   parseFfmpegVersion,
   parseProbePrograms,
@@ -304,5 +307,72 @@ describe('variant choice over the recorded 3-variant ffprobe output', () => {
     expect(chooseProgram(programs, 'lowest')).toEqual(byBitrate[0]);
     expect(chooseProgram(programs, 'first')?.program).toBe(0);
     expect(chooseProgram([], 'highest')).toBeUndefined();
+  });
+});
+
+describe('CMCD session id (CTA-5004 client correlation)', () => {
+  const url = 'http://127.0.0.1:17088/stream.m3u8';
+
+  it('joins it to the user headers in the one -headers argument, shown unredacted beside redacted secrets', () => {
+    const sessionId = cmcdSessionId('3f1c2a4e-run', 7);
+    expect(sessionId).toBe('3f1c2a4e-run-7');
+    const command = buildClientCommand({
+      url,
+      clientId: 7,
+      spec: spec({ headers: { Authorization: 'Bearer s3cr3t', 'X-Trace': 'load-test' }, noCache: true }),
+      capabilities: ffmpeg51,
+      toolVersion: '0.1.0',
+      sessionId,
+    });
+    const { args } = command;
+    expect(args.filter((arg) => arg === '-headers')).toHaveLength(1);
+    expect(args[args.indexOf('-headers') + 1]).toBe(
+      'Authorization: Bearer s3cr3t\r\nX-Trace: load-test\r\nCache-Control: no-cache\r\nPragma: no-cache\r\n' +
+        'CMCD-Session: sid="3f1c2a4e-run-7"\r\n',
+    );
+    expect(command.printable).toContain('CMCD-Session: sid="3f1c2a4e-run-7"');
+    expect(command.printable).not.toContain('s3cr3t');
+    expect(command.printable).toContain(`Authorization: ${REDACTED}`);
+  });
+
+  it('adds a -headers argument of its own when the user set none, and none without a session id', () => {
+    const withSession = buildClientCommand({
+      url,
+      clientId: 0,
+      spec: spec(),
+      capabilities: ffmpeg51,
+      toolVersion: '0.1.0',
+      sessionId: 'run-0',
+    }).args;
+    expect(withSession[withSession.indexOf('-headers') + 1]).toBe('CMCD-Session: sid="run-0"\r\n');
+    expect(withSession.indexOf('-headers')).toBeLessThan(withSession.indexOf('-i'));
+    const without = buildClientCommand({
+      url,
+      clientId: 0,
+      spec: spec(),
+      capabilities: ffmpeg51,
+      toolVersion: '0.1.0',
+    });
+    expect(without.args).not.toContain('-headers');
+  });
+
+  it("leaves the user's own CMCD-Session header alone (user headers win)", () => {
+    const args = buildClientCommand({
+      url,
+      clientId: 1,
+      spec: spec({ headers: { 'cmcd-session': 'sid="mine",st=l' } }),
+      capabilities: ffmpeg51,
+      toolVersion: '0.1.0',
+      sessionId: 'run-1',
+    }).args;
+    expect(args[args.indexOf('-headers') + 1]).toBe('cmcd-session: sid="mine",st=l\r\n');
+  });
+
+  it('reads the sid back from a key list, with escapes and other keys', () => {
+    expect(cmcdSessionIdOf(cmcdSessionHeaderValue('run-4'))).toBe('run-4');
+    expect(cmcdSessionIdOf(cmcdSessionHeaderValue('a"b\\c'))).toBe('a"b\\c');
+    expect(cmcdSessionIdOf('cid="film",sid="6e2f-9",st=l')).toBe('6e2f-9');
+    expect(cmcdSessionIdOf('cid="xsid=\\"no\\"",st=l')).toBeUndefined();
+    expect(cmcdSessionIdOf('')).toBeUndefined();
   });
 });

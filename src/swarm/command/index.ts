@@ -4,4 +4,5 @@
  */
 export * from './build.js';
 export * from './capabilities.js';
+export * from './cmcd.js';
 export * from './variant.js';

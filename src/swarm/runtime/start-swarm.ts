@@ -1,5 +1,5 @@
-import { parseDurationMs, resolvePort } from '../../config/index.js';
-import { detectFfmpeg, selectVariant } from '../command/index.js';
+import { ConfigError, parseDurationMs, resolvePort } from '../../config/index.js';
+import { detectFfmpeg, segMaxRetryProblem, selectVariant } from '../command/index.js';
 import { StartGate, trickleIntervalMsFor } from '../gateway/index.js';
 import { SwarmMetrics, startMetricsServer } from '../metrics-server.js';
 import { preflight } from '../preflight.js';
@@ -58,6 +58,8 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   });
   for (const line of report.lines) log(line);
   const ffmpeg = await detectFfmpeg(report.ffmpeg.path);
+  const segRetryProblem = segMaxRetryProblem(spec.segMaxRetry, ffmpeg, 'swarm.segMaxRetry');
+  if (segRetryProblem) throw new ConfigError([segRetryProblem], 'swarm');
 
   const metrics = new SwarmMetrics({ ffmpegVersion: report.ffmpeg.version });
   const metricsServer = await startMetricsServer(metrics, {

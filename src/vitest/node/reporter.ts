@@ -6,20 +6,24 @@ import { renderRunIndex } from '../../report/html/index-page.js';
 import {
   collectEnvironment,
   formatSummary,
+  liveDashboardWanted,
+  type ProgressUpdate,
   REPORT_SCHEMA_VERSION,
   type Report,
   type RunSummary,
   type RunSummaryEntry,
   reportSchema,
+  TerminalDashboard,
   writeRunSummary,
   writeTextAtomic,
 } from '../../report/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
-import { hlsSwarmMeta, PROGRESS_PREFIX } from '../shared.js';
+import { DASHBOARD_PREFIX, hlsSwarmMeta, PROGRESS_PREFIX } from '../shared.js';
 import { DEFAULT_INTERRUPT_GRACE_MS, interruptRunsOnSignal } from './interrupt.js';
 
 /*
- * Main-process side of the plugin: prints the workers' progress lines plainly, prints each
+ * Main-process side of the plugin: prints the workers' progress lines plainly (on a terminal,
+ * draws their progress updates as one live dashboard and prints other lines above it), prints each
  * scenario's summary from its report file (the report is the one results object), and writes
  * reports/summary.json at the end of the run. It also turns a SIGINT/SIGTERM sent to the
  * vitest process alone into a cancelled run that still writes its reports (interrupt.ts).
@@ -46,22 +50,39 @@ export class HlsSwarmReporter implements Reporter {
   private readonly entries: RunSummaryEntry[] = [];
   private startedAt = new Date();
   private interruption: ReturnType<typeof interruptRunsOnSignal> | undefined;
+  /** Drawn from DASHBOARD_PREFIX lines (the plugin asks workers for them on a terminal only). */
+  private dashboard: TerminalDashboard | undefined;
 
   constructor(private readonly options: HlsSwarmReporterOptions) {}
 
   private write(text: string): void {
-    if (this.vitest) this.vitest.logger.log(text);
+    if (this.dashboard?.active) this.dashboard.log(text);
+    else if (this.vitest) this.vitest.logger.log(text);
     else process.stdout.write(`${text}\n`);
   }
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
+    this.askForDashboard(vitest);
     this.startedAt = new Date();
     reporterActive = true;
     this.interruption = interruptRunsOnSignal(vitest, {
       graceMs: this.options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
       log: (line) => this.write(line),
     });
+  }
+
+  /**
+   * On a terminal (not CI), the load project's workers send progress as data for the live
+   * dashboard instead of lines. Asked here, not in the plugin's config: only this reporter can
+   * draw it (`--reporter …` on the command line replaces it, and the plain lines stay).
+   */
+  private askForDashboard(vitest: Vitest): void {
+    const output = vitest.logger.outputStream as { isTTY?: boolean } | undefined;
+    if (!output || !liveDashboardWanted([output])) return;
+    const project = vitest.projects.find((candidate) => candidate.name === this.options.project);
+    const provided = project?.getProvidedContext().hlsSwarm;
+    if (project && provided?.progress) project.provide('hlsSwarm', { ...provided, dashboard: true });
   }
 
   onTestRunStart(): void {
@@ -71,12 +92,27 @@ export class HlsSwarmReporter implements Reporter {
   }
 
   onUserConsoleLog(log: { content: string }): void {
+    if (log.content.startsWith(DASHBOARD_PREFIX)) {
+      let update: ProgressUpdate;
+      try {
+        update = JSON.parse(log.content.slice(DASHBOARD_PREFIX.length)) as ProgressUpdate;
+      } catch {
+        return; // a torn line: the next update redraws the frame
+      }
+      this.dashboard ??= new TerminalDashboard(
+        (this.vitest?.logger.outputStream as NodeJS.WriteStream | undefined) ?? process.stdout,
+      );
+      this.dashboard.update(update);
+      return;
+    }
     if (!log.content.startsWith(PROGRESS_PREFIX)) return;
     this.write(log.content.replace(/\n$/, ''));
   }
 
   async onTestCaseResult(testCase: TestCase): Promise<void> {
     if (testCase.project.name !== this.options.project) return;
+    // The scenario is over: its last frame stays, its summary follows.
+    this.dashboard?.stop();
     const meta = hlsSwarmMeta(testCase.meta());
     const result = testCase.result();
     const diagnostic = testCase.diagnostic();
@@ -127,6 +163,7 @@ export class HlsSwarmReporter implements Reporter {
     _errors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
   ): Promise<void> {
+    this.dashboard?.stop();
     try {
       await this.writeSummary(reason);
     } finally {

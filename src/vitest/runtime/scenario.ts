@@ -8,7 +8,7 @@ import {
   startAtFromEnv,
 } from '../../config/index.js';
 import type { RunningOrigin } from '../../origin/index.js';
-import { fileStemOf, formatThresholdLine, slugify } from '../../report/index.js';
+import { fileStemOf, formatThresholdLine, type ProgressUpdate, slugify } from '../../report/index.js';
 import {
   type RunResult,
   type RunScenarioOptions,
@@ -18,7 +18,7 @@ import {
   validateScenario,
 } from '../../runner/index.js';
 import { isUserFacingError } from '../../system/index.js';
-import { SIGNAL_CANCEL_PREFIX } from '../shared.js';
+import { DASHBOARD_PREFIX, SIGNAL_CANCEL_PREFIX } from '../shared.js';
 import { loadTest, providedOptions } from './fixtures.js';
 
 /*
@@ -169,6 +169,14 @@ async function runScenarioTest(
     source: { file: relative(provided.root, filePath), test: testName },
     // After a signal the main process may be gone: logging through it would fail.
     ...(provided.progress ? { log: (line: string) => signalled || console.log(line) } : {}),
+    // The reporter's live dashboard: progress as data, not as a line.
+    ...(provided.dashboard
+      ? {
+          onProgress: (update: ProgressUpdate) =>
+            signalled || console.log(`${DASHBOARD_PREFIX}${JSON.stringify(update)}`),
+          logProgress: false,
+        }
+      : {}),
     ...(fileOrigin && !spec.origin ? { origin: fileOrigin.origin } : {}),
     ...(options.actions ? { actions: options.actions } : {}),
     ...(shard ? { shard } : {}),

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
   closeSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -13,7 +12,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   BoundedLogFile,
   findBinary,
@@ -23,11 +21,13 @@ import {
   spawnOwned,
   tailFile,
 } from '../../../system/index.js';
+import { importOfflineBaseImage } from '../base-image.js';
 import {
   containerEngineStatus,
   engineContainersWithLabel,
   engineEndpoint,
   engineRemoveContainer,
+  parseDockerHost,
 } from '../engine.js';
 
 /*
@@ -339,35 +339,12 @@ export async function provideDockerEngine(
 }
 
 /**
- * Makes the offline base image (hls-swarm/debian-base:bookworm) available on the engine by
- * running nix/container/import-base.sh (Debian rootfs from nix/debian/build-rootfs.sh, shared
- * with the VM origin and cached in /var/cache/hls-swarm). Returns how long it took.
+ * Makes the offline base image (hls-swarm/debian-base:bookworm) available on the engine with the
+ * product's own import (base-image.ts: nix/container/import-base.sh, the Debian rootfs shared with
+ * the VM origin and cached in /var/cache/hls-swarm). Returns how long it took.
  */
 export async function ensureOfflineBaseImage(dockerHost: string): Promise<{ image: string; ms: number }> {
-  const startedAtMs = Date.now();
-  const script = fileURLToPath(new URL('../../../../nix/container/import-base.sh', import.meta.url));
-  if (!existsSync(script)) throw new Error(`missing ${script}`);
-  const run = spawnOwned('bash', [script], {
-    env: { ...process.env, DOCKER_HOST: dockerHost },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
+  return importOfflineBaseImage(parseDockerHost(dockerHost), {
+    log: (line) => log(line),
   });
-  let stdout = '';
-  let stderr = '';
-  run.subprocess.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  run.subprocess.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (stderr.length > 64 * 1024) stderr = stderr.slice(-32 * 1024);
-  });
-  const exit = await run.exited;
-  if (exit.exitCode !== 0) {
-    throw new Error(
-      `nix/container/import-base.sh failed (exit ${exit.exitCode ?? exit.signal}):\n${stderr.slice(-4000)}`,
-    );
-  }
-  return { image: stdout.trim().split('\n').pop() ?? '', ms: Date.now() - startedAtMs };
 }
