@@ -2,13 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseAccessLog } from '../metrics/index.js';
 import { readReportFile } from '../report/index.js';
-import { type OwnedProcess, spawnOwned } from '../system/index.js';
+import type { OwnedProcess } from '../system/index.js';
+import { cliInNamespace, ip, originInNamespace, pidsIn } from '../system/test/netns.js';
 import { waitUntil } from '../system/test/processes.js';
 import { mergeShardReports } from './index.js';
 
@@ -22,7 +20,6 @@ import { mergeShardReports } from './index.js';
  * plan's order across hosts. Nothing is left: the namespaces hold no process and are deleted.
  */
 
-const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const tag = `${process.pid % 100_000}`;
 const NS = {
   bridge: `hs-br-${tag}`,
@@ -33,8 +30,6 @@ const ORIGIN_IP = '10.233.0.1';
 const shardIp = (index: number) => `10.233.0.${11 + index}`;
 const CLIENTS = 6;
 const RATE = 2;
-
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 /** One host: a namespace with a veth to the bridge and `address/24`. */
 function addHost(ns: string, veth: string, address: string): void {
@@ -54,21 +49,6 @@ function ourNamespaces(): string[] {
   return [NS.bridge, NS.origin, ...NS.shards].filter((ns) => listed.includes(ns));
 }
 
-function pidsIn(ns: string): number[] {
-  return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map(Number);
-}
-
-function inNamespace(ns: string, args: string[], timeoutMs: number): OwnedProcess {
-  return spawnOwned('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', CLI, ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-    timeout: timeoutMs,
-  });
-}
-
 let origin: OwnedProcess | undefined;
 let accessLog = '';
 
@@ -78,30 +58,17 @@ beforeAll(async () => {
   ip('-n', NS.bridge, 'link', 'set', 'br0', 'up');
   addHost(NS.origin, `hso${tag}`, ORIGIN_IP);
   for (const [index, ns] of NS.shards.entries()) addHost(ns, `hs${index}${tag}`, shardIp(index));
-  origin = inNamespace(
-    NS.origin,
-    [
-      'origin',
-      'start',
-      '--kind',
-      'nginx',
-      '--profile',
-      'tiny',
-      '--port',
-      '8080',
-      '--bind',
-      ORIGIN_IP,
-      '--no-exporters',
-    ],
-    180_000,
-  );
-  // The origin prints one JSON line once its playlist is live.
-  const lines = createInterface({ input: origin.subprocess.stdout as Readable });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    origin?.exited.then(() => reject(new Error('the origin exited before it was ready')));
-  });
-  accessLog = (JSON.parse(first) as { accessLog: string }).accessLog;
+  ({ origin, accessLog } = await originInNamespace(NS.origin, [
+    '--kind',
+    'nginx',
+    '--profile',
+    'tiny',
+    '--port',
+    '8080',
+    '--bind',
+    ORIGIN_IP,
+    '--no-exporters',
+  ]));
 }, 120_000);
 
 afterAll(async () => {
@@ -127,7 +94,7 @@ describe('shards on separate hosts (network namespaces)', () => {
     const url = `http://${ORIGIN_IP}:8080/stream.m3u8`;
     const startAtMs = Date.now() + 10_000;
     const shards = NS.shards.map((ns, index) =>
-      inNamespace(
+      cliInNamespace(
         ns,
         [
           'run',

@@ -22,4 +22,5 @@ export {
   watchdogPid,
 } from './reaper.js';
 export * from './redact.js';
+export * from './script-output.js';
 export * from './signals.js';

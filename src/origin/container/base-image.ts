@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { requireBinary, spawnOwned } from '../../system/index.js';
+import { followScriptOutput, requireBinary, spawnOwned } from '../../system/index.js';
 import { OriginStartError } from '../errors.js';
 import { type EngineEndpoint, engineImageId, enginePullImage } from './engine.js';
 
@@ -110,22 +110,9 @@ export async function importOfflineBaseImage(
   });
   const onAbort = () => void run.stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  let stdout = '';
-  const recent: string[] = [];
-  let partial = '';
-  run.subprocess.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  run.subprocess.stderr?.on('data', (chunk: Buffer) => {
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      recent.push(line);
-      if (recent.length > 30) recent.shift();
-      // mmdebstrap (a cold rootfs) is chatty: pass on the scripts' own steps and its stage lines.
-      if (/^\[(import-base|build-rootfs)\]|^I: /.test(line)) options.log?.(line);
-    }
+  const output = followScriptOutput(run.subprocess, (line) => {
+    // mmdebstrap (a cold rootfs) is chatty: pass on the scripts' own steps and its stage lines.
+    if (/^\[(import-base|build-rootfs)\]|^I: /.test(line)) options.log?.(line);
   });
   const exit = await run.exited;
   options.signal?.removeEventListener('abort', onAbort);
@@ -136,15 +123,17 @@ export async function importOfflineBaseImage(
     });
   }
   if (exit.exitCode !== 0) {
-    if (partial) recent.push(partial);
     throw new OriginStartError(
       `container origin: the engine at ${endpoint.dockerHost} has no base image` +
         (options.pullDetail ? `, no registry answers (${options.pullDetail})` : '') +
         `, and importing ${OFFLINE_BASE_IMAGE} failed (${script} ${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`}). ` +
         `Fix what its output says and retry (by hand: DOCKER_HOST=${endpoint.dockerHost} bash ${script}), ` +
         'or set HLS_SWARM_CONTAINER_BASE_IMAGE to a base image the engine has, or give origin.image.',
-      { ...part, logTail: recent.join('\n'), logFile: 'import-base.sh' },
+      { ...part, logTail: output.recentStderr.join('\n'), logFile: 'import-base.sh' },
     );
   }
-  return { image: stdout.trim().split('\n').pop() ?? OFFLINE_BASE_IMAGE, ms: Date.now() - startedAtMs };
+  return {
+    image: output.stdout.trim().split('\n').pop() ?? OFFLINE_BASE_IMAGE,
+    ms: Date.now() - startedAtMs,
+  };
 }

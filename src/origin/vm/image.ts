@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnOwned } from '../../system/index.js';
+import { followScriptOutput, spawnOwned } from '../../system/index.js';
 import { OriginStartError } from '../errors.js';
 
 /*
@@ -84,31 +84,18 @@ export async function ensureDebianGuestImage(
       cwd: packageRoot(),
       ...(options.signal ? { cancelSignal: options.signal } : {}),
     });
-    let stdout = '';
-    const recent: string[] = [];
-    build.subprocess.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    let partial = '';
-    build.subprocess.stderr?.on('data', (chunk: Buffer) => {
-      partial += chunk.toString('utf8');
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        recent.push(line);
-        if (recent.length > 30) recent.shift();
-        // mmdebstrap is chatty: show our own steps and its stage lines only.
-        if (/^\[build-|^I: /.test(line)) onProgress(line);
-      }
+    const output = followScriptOutput(build.subprocess, (line) => {
+      // mmdebstrap is chatty: show our own steps and its stage lines only.
+      if (/^\[build-|^I: /.test(line)) onProgress(line);
     });
     const exit = await build.exited;
     if (exit.exitCode !== 0) {
       throw new OriginStartError(
         `vm origin: building the Debian guest failed (${script} ${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`})`,
-        { kind: 'vm', part: 'image', logTail: recent.join('\n'), logFile: 'the build output' },
+        { kind: 'vm', part: 'image', logTail: output.recentStderr.join('\n'), logFile: 'the build output' },
       );
     }
-    const values = parseEnvLines(stdout);
+    const values = parseEnvLines(output.stdout);
     if (!values.KERNEL || !values.DISK) {
       throw new OriginStartError(`vm origin: ${script} printed no KERNEL=/DISK= lines`, {
         kind: 'vm',

@@ -2,13 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseAccessLog } from '../../metrics/index.js';
 import { readReportFile } from '../../report/index.js';
-import { type OwnedProcess, spawnOwned } from '../../system/index.js';
+import type { OwnedProcess } from '../../system/index.js';
+import { cliInNamespace, ip, originInNamespace, pidsIn } from '../../system/test/netns.js';
 import { waitUntil } from '../../system/test/processes.js';
 
 /*
@@ -18,26 +16,8 @@ import { waitUntil } from '../../system/test/processes.js';
  * real time stalls for about 1 − r of the time once its start-up buffer is spent.
  */
 
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const NS = `hs-qoe-${process.pid % 100_000}`;
 const LINK_KBIT = 150;
-
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-
-function pidsIn(ns: string): number[] {
-  return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map(Number);
-}
-
-function inNamespace(args: string[], timeoutMs: number): OwnedProcess {
-  return spawnOwned('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', CLI, ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-    timeout: timeoutMs,
-  });
-}
 
 let origin: OwnedProcess | undefined;
 let accessLog = '';
@@ -67,16 +47,9 @@ beforeAll(async () => {
     'limit',
     '16kb',
   ]);
-  origin = inNamespace(
-    ['origin', 'start', '--kind', 'nginx', '--profile', 'tiny', '--port', '8080', '--no-exporters'],
-    180_000,
-  );
-  const lines = createInterface({ input: origin.subprocess.stdout as Readable });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    origin?.exited.then(() => reject(new Error('the origin exited before it was ready')));
-  });
-  accessLog = (JSON.parse(first) as { accessLog: string }).accessLog;
+  ({ origin, accessLog } = await originInNamespace(NS, [
+    ...['--kind', 'nginx', '--profile', 'tiny', '--port', '8080', '--no-exporters'],
+  ]));
 }, 120_000);
 
 afterAll(async () => {
@@ -90,7 +63,8 @@ afterAll(async () => {
 describe('rebuffering on a throttled link', () => {
   test(`a viewer behind ${LINK_KBIT} kbit/s of a ~280 kbit/s stream rebuffers, as much as the link is short`, async () => {
     const reportPath = join(dir, 'throttled.json');
-    const run = inNamespace(
+    const run = cliInNamespace(
+      NS,
       [
         'run',
         'http://127.0.0.1:8080/stream.m3u8',
