@@ -1,0 +1,247 @@
+// Light viewers' benchmark (NOT a test): N light viewers held against the native nginx origin
+// (real generator, loopback) for T seconds, then checked against nginx's access log.
+//
+//   node --import tsx bench/light.ts [--help] [--viewers 200] [--seconds 30] [--ramp-rate 200]
+//        [--warmup 6] [--profile tiny] [--variant highest] [--validate] [--out reports/bench-light.json]
+//
+// Prints, over the steady window (after the ramp and a warm-up): Node CPU % of one core (user +
+// system, process.cpuUsage), peak RSS, event-loop delay p99 (monitorEventLoopDelay, 10 ms
+// resolution), the light scheduler's lateness p99 (due → run), requests/s, nginx's own CPU %,
+// stalls and viewer errors. Then accuracy over the whole run: request counts and bytes vs
+// nginx's JSON access log (viewers' User-Agent `…/light-<id>`), and each request's download
+// time vs nginx's $request_time, matched one to one (viewer, path, order).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { originSchema } from '../src/config/index.js';
+import { parseAccessLog } from '../src/metrics/index.js';
+import { startOrigin } from '../src/origin/index.js';
+import { LightFleet, type LightRequestRecord, type LightVariantPolicy } from '../src/swarm/light/index.js';
+import { nearestRankPercentile } from '../src/system/index.js';
+import { cpuDelta, cpuSnapshot, groupMembers, log, machine, nodeCpuSeconds, sleep } from './swarm/proc.js';
+
+const USAGE = `Light viewers' benchmark (not a test): N light viewers against native nginx on loopback.
+
+  node --import tsx bench/light.ts [--viewers 200] [--seconds 30] [--ramp-rate 200] [--warmup 6]
+       [--profile tiny] [--variant highest] [--validate] [--out reports/bench-light.json]
+`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      help: { type: 'boolean' },
+      viewers: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '30' },
+      'ramp-rate': { type: 'string', default: '200' },
+      warmup: { type: 'string', default: '6' },
+      profile: { type: 'string', default: 'tiny' },
+      variant: { type: 'string', default: 'highest' },
+      validate: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'reports/bench-light.json' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const number = (name: 'viewers' | 'seconds' | 'ramp-rate' | 'warmup') => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value <= 0) {
+      process.stderr.write(`--${name} must be a positive number, got '${values[name]}'\n\n${USAGE}`);
+      process.exit(2);
+    }
+    return value;
+  };
+  return {
+    viewers: Math.round(number('viewers')),
+    seconds: number('seconds'),
+    rampRate: number('ramp-rate'),
+    warmupSeconds: number('warmup'),
+    profile: values.profile as string,
+    variant: values.variant as LightVariantPolicy,
+    validate: values.validate as boolean,
+    out: values.out as string,
+  };
+}
+
+function summary(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (value: number) => Number(value.toFixed(3));
+  return {
+    count: sorted.length,
+    p50: round(nearestRankPercentile(sorted, 50)),
+    p95: round(nearestRankPercentile(sorted, 95)),
+    p99: round(nearestRankPercentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1] ?? 0),
+  };
+}
+
+const pct = (measured: number, reference: number) =>
+  reference === 0 ? (measured === 0 ? 0 : 100) : ((measured - reference) / reference) * 100;
+
+async function main(): Promise<void> {
+  const opts = options();
+  const machineBefore = machine();
+  log(`machine: ${JSON.stringify(machineBefore)}`);
+  const origin = await startOrigin(
+    originSchema.parse({ kind: 'nginx', port: 0, profile: opts.profile, exporters: false }),
+  );
+  const nginxPid = origin.status().processes.find((process) => process.name === 'nginx')?.pid;
+  log(`origin: ${origin.streamUrl} (profile ${opts.profile}), nginx pid ${nginxPid}`);
+  const fleet = new LightFleet({
+    url: origin.streamUrl,
+    variant: opts.variant,
+    validateSegments: opts.validate,
+    connectionsPerOrigin: opts.viewers * 2,
+  });
+  const records: LightRequestRecord[] = [];
+  const errorsByCode: Record<string, number> = {};
+  let stalls = 0;
+  let startups = 0;
+  fleet.on('request', (record) => records.push(record));
+  fleet.on('viewerError', (error) => {
+    errorsByCode[error.code] = (errorsByCode[error.code] ?? 0) + 1;
+  });
+  fleet.on('stall', () => stalls++);
+  fleet.on('startup', () => startups++);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  try {
+    // The ramp runs on the fleet's own scheduler: one timer for starts and playback alike.
+    for (let id = 0; id < opts.viewers; id++)
+      fleet.scheduler.after((id / opts.rampRate) * 1000, () => fleet.start(id));
+    await sleep((opts.viewers / opts.rampRate + opts.warmupSeconds) * 1000);
+    log(`ramp + warm-up done: ${fleet.active} viewers active, ${startups} started`);
+
+    // Steady window.
+    const nginxPids = nginxPid ? groupMembers(nginxPid) : [];
+    const nginxBefore = cpuSnapshot(nginxPids);
+    const cpuBefore = nodeCpuSeconds();
+    const requestsBefore = records.length;
+    const stallsBefore = stalls;
+    const windowStartMs = Date.now();
+    loopDelay.reset();
+    fleet.scheduler.latenessMs(true);
+    let peakRssMiB = 0;
+    const endAt = Date.now() + opts.seconds * 1000;
+    while (Date.now() < endAt) {
+      peakRssMiB = Math.max(peakRssMiB, process.memoryUsage.rss() / 2 ** 20);
+      await sleep(Math.min(1000, endAt - Date.now()));
+    }
+    const windowSeconds = (Date.now() - windowStartMs) / 1000;
+    const steady = {
+      viewers: fleet.active,
+      windowSeconds: Number(windowSeconds.toFixed(1)),
+      nodeCpuPercentOfOneCore: Number((((nodeCpuSeconds() - cpuBefore) / windowSeconds) * 100).toFixed(1)),
+      nginxCpuPercentOfOneCore: Number(
+        ((cpuDelta(nginxBefore, cpuSnapshot(nginxPids)) / windowSeconds) * 100).toFixed(1),
+      ),
+      peakRssMiB: Math.round(peakRssMiB),
+      eventLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(2)),
+      eventLoopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(2)),
+      schedulerLatenessMs: fleet.scheduler.latenessMs(true),
+      requestsPerSecond: Number(((records.length - requestsBefore) / windowSeconds).toFixed(1)),
+      stallsInWindow: stalls - stallsBefore,
+    };
+    log(`steady: ${JSON.stringify(steady)}`);
+    await fleet.close();
+    loopDelay.disable();
+
+    // Accuracy over the whole run (the close waited for every request to end; nginx logs at the end).
+    await sleep(500);
+    const logEntries = parseAccessLog(readFileSync(origin.accessLog as string, 'utf8'), Date.now()).filter(
+      (entry) => /\/light-\d+$/.test(entry.userAgent ?? ''),
+    );
+    const tally = { swarm: { count: 0, bytes: 0 }, nginx: { count: 0, bytes: 0 } };
+    for (const record of records) {
+      tally.swarm.count++;
+      tally.swarm.bytes += record.bytes ?? 0;
+    }
+    const byKey = new Map<string, typeof logEntries>();
+    for (const entry of logEntries) {
+      tally.nginx.count++;
+      tally.nginx.bytes += entry.bodyBytesSent ?? 0;
+      const key = `${/light-(\d+)$/.exec(entry.userAgent ?? '')?.[1]} ${entry.uri}`;
+      const list = byKey.get(key);
+      if (list) list.push(entry);
+      else byKey.set(key, [entry]);
+    }
+    const differenceMs: number[] = [];
+    let unmatched = 0;
+    let within5msOr5pct = 0;
+    for (const record of records) {
+      const entry = byKey.get(`${record.clientId} ${new URL(record.url).pathname}`)?.shift();
+      if (!entry) {
+        unmatched++;
+        continue;
+      }
+      if (record.durationMicros === undefined || record.cutByStop) continue;
+      const oursMs = record.durationMicros / 1000;
+      const nginxMs = entry.requestTimeSeconds * 1000;
+      differenceMs.push(oursMs - nginxMs);
+      if (Math.abs(oursMs - nginxMs) <= Math.max(5, 0.05 * nginxMs)) within5msOr5pct++;
+    }
+    const accuracy = {
+      requests: tally,
+      countDiffPercent: Number(pct(tally.swarm.count, tally.nginx.count).toFixed(3)),
+      bytesDiffPercent: Number(pct(tally.swarm.bytes, tally.nginx.bytes).toFixed(3)),
+      unmatchedRecords: unmatched,
+      downloadMinusRequestTimeMs: summary(differenceMs),
+      within5msOr5percent: Number(((within5msOr5pct / Math.max(1, differenceMs.length)) * 100).toFixed(2)),
+    };
+    log(`accuracy: ${JSON.stringify(accuracy)}`);
+    const results = {
+      startedAt: new Date(windowStartMs).toISOString(),
+      options: opts,
+      machine: machineBefore,
+      steady,
+      accuracy,
+      errorsByCode,
+      stallsTotal: stalls,
+      startups,
+      playlistCache: { hits: fleet.playlists.hits, misses: fleet.playlists.misses },
+    };
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+    const rows: [string, string][] = [
+      [
+        'light viewers held',
+        `${steady.viewers} (${opts.profile}, ${opts.variant}, ${opts.seconds} s window)`,
+      ],
+      ['Node CPU (% of one core)', `${steady.nodeCpuPercentOfOneCore}`],
+      ['nginx CPU (% of one core)', `${steady.nginxCpuPercentOfOneCore}`],
+      ['Node peak RSS', `${steady.peakRssMiB} MiB`],
+      ['event-loop delay p99 / max', `${steady.eventLoopDelayP99Ms} / ${steady.eventLoopDelayMaxMs} ms`],
+      [
+        'scheduler lateness p50 / p99 / max',
+        `${steady.schedulerLatenessMs.p50.toFixed(2)} / ${steady.schedulerLatenessMs.p99.toFixed(2)} / ${steady.schedulerLatenessMs.max.toFixed(2)} ms`,
+      ],
+      ['requests/s', `${steady.requestsPerSecond}`],
+      ['stalls in window / viewer errors', `${steady.stallsInWindow} / ${JSON.stringify(errorsByCode)}`],
+      ['count / bytes vs nginx log', `${accuracy.countDiffPercent} % / ${accuracy.bytesDiffPercent} %`],
+      [
+        'download − $request_time p50 / p95 / p99',
+        `${accuracy.downloadMinusRequestTimeMs.p50} / ${accuracy.downloadMinusRequestTimeMs.p95} / ${accuracy.downloadMinusRequestTimeMs.p99} ms`,
+      ],
+      ['within 5 ms or 5 % of $request_time', `${accuracy.within5msOr5percent} %`],
+    ];
+    process.stdout.write(
+      `\n| measure | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n`,
+    );
+  } finally {
+    loopDelay.disable();
+    await fleet.close();
+    await origin.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
