@@ -1,4 +1,4 @@
-import type { WatchAccount } from '../stats/player-model.js';
+import { type WatchAccount, WatchLedger } from '../stats/watch-ledger.js';
 
 /*
  * A light viewer's playback buffer, modelled in media seconds and drained in real time. Unlike
@@ -31,9 +31,11 @@ export class PlaybackBuffer {
   private playhead = 0;
   private stallStartMs = 0;
   private streamEnded = false;
-  private pending: WatchAccount = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
+  private readonly ledger = new WatchLedger();
   /** Totals since the viewer started. */
-  readonly totals: WatchAccount = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
+  get totals(): Readonly<WatchAccount> {
+    return this.ledger.totals;
+  }
   /** When playback began (monotonic ms), once it has. */
   startedAtMs: number | undefined;
 
@@ -81,7 +83,7 @@ export class PlaybackBuffer {
     const fromMs = this.clockMs;
     this.clockMs = nowMs;
     if (this.stateValue === 'stalled') {
-      this.addStalled((nowMs - fromMs) / 1000);
+      this.ledger.addStalled((nowMs - fromMs) / 1000);
       return {};
     }
     if (this.stateValue !== 'playing') return {};
@@ -89,12 +91,12 @@ export class PlaybackBuffer {
     if (this.bufferedSeconds >= elapsed) {
       this.bufferedSeconds -= elapsed;
       this.playhead += elapsed;
-      this.addPlaying(elapsed);
+      this.ledger.addPlaying(elapsed);
       return {};
     }
     const dryAtMs = fromMs + this.bufferedSeconds * 1000;
     this.playhead += this.bufferedSeconds;
-    this.addPlaying(this.bufferedSeconds);
+    this.ledger.addPlaying(this.bufferedSeconds);
     this.bufferedSeconds = 0;
     if (this.streamEnded) {
       this.stateValue = 'ended';
@@ -102,9 +104,8 @@ export class PlaybackBuffer {
     }
     this.stateValue = 'stalled';
     this.stallStartMs = dryAtMs;
-    this.pending.stallsStarted++;
-    this.totals.stallsStarted++;
-    this.addStalled((nowMs - dryAtMs) / 1000);
+    this.ledger.addStall();
+    this.ledger.addStalled((nowMs - dryAtMs) / 1000);
     return { stalledAtMs: dryAtMs };
   }
 
@@ -128,9 +129,7 @@ export class PlaybackBuffer {
   /** Playing and stalled time up to `nowMs` not returned by a previous call. */
   account(nowMs: number): WatchAccount {
     this.advance(nowMs);
-    const account = this.pending;
-    this.pending = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
-    return account;
+    return this.ledger.take();
   }
 
   /** The stall in progress at `nowMs`, closed there (the viewer stops while stalled). */
@@ -138,15 +137,5 @@ export class PlaybackBuffer {
     this.advance(nowMs);
     if (this.stateValue !== 'stalled') return undefined;
     return { startMs: this.stallStartMs, endMs: nowMs, durationSeconds: (nowMs - this.stallStartMs) / 1000 };
-  }
-
-  private addPlaying(seconds: number): void {
-    this.pending.playingSeconds += seconds;
-    this.totals.playingSeconds += seconds;
-  }
-
-  private addStalled(seconds: number): void {
-    this.pending.stalledSeconds += seconds;
-    this.totals.stalledSeconds += seconds;
   }
 }

@@ -8,3 +8,4 @@ export * from './playback.js';
 export * from './player-model.js';
 export * from './qoe.js';
 export * from './summarize.js';
+export * from './watch-ledger.js';

@@ -1,3 +1,5 @@
+import { type WatchAccount, WatchLedger } from './watch-ledger.js';
+
 /*
  * A player model for one viewer attempt (a spawn or restart), fed with what an ffmpeg viewer
  * tells us: when its first segment was complete, and how much media it has demuxed
@@ -25,12 +27,7 @@ export const STALL_TOLERANCE_SECONDS = 1;
 /** A stalled player resumes once this much media is buffered (players wait for a little, not a whole segment). */
 export const RESUME_BUFFER_SECONDS = 1;
 
-/** Playing and stalled time since the previous `account()`, and the stalls that began in it. */
-export interface WatchAccount {
-  playingSeconds: number;
-  stalledSeconds: number;
-  stallsStarted: number;
-}
+export type { WatchAccount } from './watch-ledger.js';
 
 /** The model's view at one instant, for a playback sample. */
 export interface PlayerPosition {
@@ -66,9 +63,11 @@ export class PlayerModel {
   private catchUpMediaSeconds: number | undefined;
   private catchUpLeadSeconds = Number.NEGATIVE_INFINITY;
   private catchUpCandidateSeconds = 0;
-  private pending: WatchAccount = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
+  private readonly ledger = new WatchLedger();
   /** Totals of this attempt. */
-  readonly totals: WatchAccount = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
+  get totals(): Readonly<WatchAccount> {
+    return this.ledger.totals;
+  }
 
   /** A new attempt begins: media time restarts at 0. */
   start(atMs: number): void {
@@ -84,10 +83,7 @@ export class PlayerModel {
     this.catchUpMediaSeconds = undefined;
     this.catchUpLeadSeconds = Number.NEGATIVE_INFINITY;
     this.catchUpCandidateSeconds = 0;
-    this.pending = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
-    this.totals.playingSeconds = 0;
-    this.totals.stalledSeconds = 0;
-    this.totals.stallsStarted = 0;
+    this.ledger.reset();
   }
 
   /** Whether this attempt has played (its first segment is in and media time has begun). */
@@ -128,7 +124,7 @@ export class PlayerModel {
       const drySeconds = (atMs - this.dryFromMs) / 1000;
       this.dryFromMs = undefined;
       this.playheadSeconds = Math.min(this.mediaSeconds, this.playheadSeconds + drySeconds);
-      this.addPlaying(drySeconds);
+      this.ledger.addPlaying(drySeconds);
     } else if (this.stalled && this.mediaSeconds - this.playheadSeconds >= RESUME_BUFFER_SECONDS) {
       this.stalled = false;
     }
@@ -141,7 +137,7 @@ export class PlayerModel {
     this.clockMs = nowMs;
     if (!this.videoStarted) return;
     if (this.stalled) {
-      this.addStalled((nowMs - fromMs) / 1000);
+      this.ledger.addStalled((nowMs - fromMs) / 1000);
       return;
     }
     if (this.dryFromMs === undefined) {
@@ -149,29 +145,26 @@ export class PlayerModel {
       const buffer = this.mediaSeconds - this.playheadSeconds;
       if (buffer >= seconds) {
         this.playheadSeconds += seconds;
-        this.addPlaying(seconds);
+        this.ledger.addPlaying(seconds);
         return;
       }
       this.playheadSeconds = this.mediaSeconds;
-      this.addPlaying(Math.max(0, buffer));
+      this.ledger.addPlaying(Math.max(0, buffer));
       this.dryFromMs = fromMs + Math.max(0, buffer) * 1000;
     }
     // Dry: a stall once it has lasted the tolerance, counted from when it ran dry.
     if (nowMs - this.dryFromMs >= STALL_TOLERANCE_SECONDS * 1000) {
-      this.addStalled((nowMs - this.dryFromMs) / 1000);
+      this.ledger.addStalled((nowMs - this.dryFromMs) / 1000);
       this.dryFromMs = undefined;
       this.stalled = true;
-      this.pending.stallsStarted++;
-      this.totals.stallsStarted++;
+      this.ledger.addStall();
     }
   }
 
   /** Playing and stalled time up to `nowMs` not yet returned by a previous call. */
   account(nowMs: number): WatchAccount {
     this.advance(nowMs);
-    const account = this.pending;
-    this.pending = { playingSeconds: 0, stalledSeconds: 0, stallsStarted: 0 };
-    return account;
+    return this.ledger.take();
   }
 
   /** Buffer and live latency now (after `advance`), once the video has started. */
@@ -208,15 +201,5 @@ export class PlayerModel {
     if (this.videoStarted || !this.firstSegmentIn || this.mediaSeconds < RESUME_BUFFER_SECONDS) return;
     this.videoStarted = true;
     this.clockMs = Math.max(this.clockMs, atMs);
-  }
-
-  private addPlaying(seconds: number): void {
-    this.pending.playingSeconds += seconds;
-    this.totals.playingSeconds += seconds;
-  }
-
-  private addStalled(seconds: number): void {
-    this.pending.stalledSeconds += seconds;
-    this.totals.stalledSeconds += seconds;
   }
 }
