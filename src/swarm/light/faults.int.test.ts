@@ -50,9 +50,9 @@ beforeAll(async () => {
     const fleet = new LightFleet({ url: origin.url(path), ...options });
     const run: Run = { fleet, errors: [], records: [], stopped: [], startups: 0, stalls: 0 };
     fleet.on('viewerError', (error) => run.errors.push(error));
-    // Requests the final close cut before any response are the test's doing, not the origin's.
+    // Requests the final close cut, before any response or mid-body, are the test's doing, not the origin's.
     fleet.on('request', (record) => {
-      if (record.fault?.reason !== STOPPED_BEFORE_RESPONSE) run.records.push(record);
+      if (record.fault?.reason !== STOPPED_BEFORE_RESPONSE && !record.cutByStop) run.records.push(record);
     });
     fleet.on('viewerStopped', (event) => run.stopped.push(event));
     fleet.on('startup', () => run.startups++);

@@ -123,9 +123,11 @@ describe('player QoE', () => {
 
     // Live latency against the generator's clock: the playhead's date-time is the date-time of
     // the segment the viewer started on plus the media it has played. The swarm's figure is
-    // measured against the newest segment the viewer saw published, so it reads less by the
-    // generator's publishing delay (a segment's last frame → its file in the playlist,
-    // measured here) and by up to one segment (ffmpeg sees a new segment at its next reload).
+    // measured from the newest segment the viewer saw at its first load, so it reads less by the
+    // generator's publishing delay (a segment's last frame → its file in the playlist, measured
+    // here) and by that segment's age then (up to one segment); it reads one segment more when
+    // a segment was published during the viewer's initial catch-up (seen on a busy CI runner:
+    // −2.25 s). Within one segment either way, as docs/metrics.md#live-latency states.
     const publishingDelays = [...segmentTimes.values()]
       // Segments made before the pause, seen appear by this test's polling (not its first poll).
       .filter(
@@ -150,8 +152,9 @@ describe('player QoE', () => {
         (startedOn as SegmentTime).programDateTimeMs + (sample.playheadSeconds as number) * 1000;
       const trueLatencySeconds = (sample.atMs - playheadMs) / 1000;
       const difference = trueLatencySeconds - publishingDelay - (sample.liveLatencySeconds as number);
-      expect(difference, `viewer ${sample.clientId} at ${sample.atMs}`).toBeGreaterThanOrEqual(-0.75);
-      expect(difference, `viewer ${sample.clientId} at ${sample.atMs}`).toBeLessThanOrEqual(
+      const context = `viewer ${sample.clientId} at ${sample.atMs - firstPollMs} ms: clock latency ${trueLatencySeconds.toFixed(3)} s, publishing delay ${publishingDelay.toFixed(3)} s, edge figure ${sample.liveLatencySeconds?.toFixed(3)} s, playhead ${sample.playheadSeconds?.toFixed(3)} s, first segment ${first.url} at ${first.startMs - firstPollMs} ms`;
+      expect(difference, context).toBeGreaterThanOrEqual(-(SEGMENT_SECONDS + 0.5));
+      expect(difference, context).toBeLessThanOrEqual(
         SEGMENT_SECONDS + 0.5,
       );
     }

@@ -1,4 +1,11 @@
-import type { DistributionSummary, QoeSummary, RequestRecord } from '../types.js';
+import type {
+  DistributionSummary,
+  PlaybackSample,
+  QoeSummary,
+  RequestRecord,
+  ViewerKind,
+  ViewerKindQoe,
+} from '../types.js';
 import { Distribution } from './distribution.js';
 import { PlayerModel, type PlayerPosition, type WatchAccount } from './player-model.js';
 
@@ -26,6 +33,8 @@ interface ViewerState {
   /** Start of the attempt's first segment request, and of the last playlist load before it. */
   firstSegmentMs?: number;
   playlistMs?: number;
+  /** When that playlist's response came (the live edge it shows is the edge at about then). */
+  playlistAnsweredMs?: number;
   /** At the previous sample: segment bytes and media seconds. */
   sampledBytes: number;
   sampledMediaSeconds: number;
@@ -74,6 +83,7 @@ export class FleetQoe {
     state.lastFailure = undefined;
     state.firstSegmentMs = undefined;
     state.playlistMs = undefined;
+    state.playlistAnsweredMs = undefined;
     state.segmentBytes = 0;
     state.sampledBytes = 0;
     state.sampledMediaSeconds = 0;
@@ -103,7 +113,10 @@ export class FleetQoe {
   private notePlaylistLoad(state: ViewerState, record: RequestRecord): void {
     if (record.kind === 'segment' && record.startMs < (state.firstSegmentMs ?? Number.POSITIVE_INFINITY)) {
       state.firstSegmentMs = record.startMs;
-      if (state.playlistMs !== undefined && state.playlistMs > record.startMs) state.playlistMs = undefined;
+      if (state.playlistMs !== undefined && state.playlistMs > record.startMs) {
+        state.playlistMs = undefined;
+        state.playlistAnsweredMs = undefined;
+      }
     } else if (
       record.kind === 'manifest' &&
       record.ok &&
@@ -111,10 +124,13 @@ export class FleetQoe {
       record.startMs > (state.playlistMs ?? Number.NEGATIVE_INFINITY)
     ) {
       state.playlistMs = record.startMs;
+      // The response, not the request: one that waited (a busy origin) can carry a newer segment.
+      state.playlistAnsweredMs =
+        record.endMs ?? record.startMs + (record.ttfbSeconds ?? record.durationSeconds ?? 0) * 1000;
     } else {
       return;
     }
-    if (state.playlistMs !== undefined) state.model.playlistLoaded(state.playlistMs);
+    if (state.playlistAnsweredMs !== undefined) state.model.playlistLoaded(state.playlistAnsweredMs);
   }
 
   media(clientId: number, atMs: number, outTimeUs: number): void {
@@ -183,6 +199,110 @@ export class FleetQoe {
     return { kind: 'video-start-failure', reason };
   }
 
+  // ── light viewers (swarm/light): they model their own buffer, so they feed what it measured,
+  // not the PlayerModel; request() still notes their failures. Their totals are kept apart
+  // too, for the per-kind breakdown (the ffmpeg viewers' share is the fleet's minus theirs).
+
+  private readonly light = {
+    attemptsPlayed: 0,
+    videoStartFailures: 0,
+    exitsBeforeVideoStart: 0,
+    playingSeconds: 0,
+    stalledSeconds: 0,
+    stalls: 0,
+    variantSwitches: 0,
+  };
+
+  /** A light viewer's attempt begins (the ramp started it). */
+  lightAttemptStarted(clientId: number): void {
+    const state = this.viewer(clientId);
+    state.open = true;
+    state.lastFailure = undefined;
+    state.segmentBytes = 0;
+  }
+
+  /** A light viewer's watch time since its previous account (LightViewer.account()). */
+  lightAccount(clientId: number, account: WatchAccount): void {
+    if (!this.viewers.get(clientId)?.open) return;
+    this.playingSeconds += account.playingSeconds;
+    this.stalledSeconds += account.stalledSeconds;
+    this.stalls += account.stallsStarted;
+    this.light.playingSeconds += account.playingSeconds;
+    this.light.stalledSeconds += account.stalledSeconds;
+    this.light.stalls += account.stallsStarted;
+  }
+
+  /** A light viewer's playback sample (its own buffer, live latency, bitrate) into the fleet's distributions. */
+  lightSample(sample: PlaybackSample): void {
+    if (sample.liveLatencySeconds !== undefined) this.liveLatency.record(sample.liveLatencySeconds);
+    if (sample.bufferSeconds !== undefined) this.buffer.record(sample.bufferSeconds);
+    if (sample.variantBitrate !== undefined && sample.variantBitrate > 0)
+      this.bitrate.record(sample.variantBitrate);
+  }
+
+  /** A light viewer switched variants (abr). */
+  lightVariantSwitch(): void {
+    this.light.variantSwitches++;
+  }
+
+  /**
+   * A light viewer's attempt is over: the plan stopped it (light viewers never exit on their
+   * own); take its last account first. Without video start, the reason is the viewer's own last
+   * fault ('404', 'timeout', 'missing-extm3u'…: it names playlist faults a status cannot), else
+   * its last failed request.
+   */
+  lightAttemptEnded(
+    clientId: number,
+    end: { videoStarted: boolean; startFailure?: string; watch: WatchAccount },
+  ): AttemptOutcome | undefined {
+    const state = this.viewers.get(clientId);
+    if (!state?.open) return undefined;
+    state.open = false;
+    if (end.videoStarted) {
+      this.attemptsPlayed++;
+      this.light.attemptsPlayed++;
+      const watched = end.watch.playingSeconds + end.watch.stalledSeconds;
+      if (watched > 0) this.attemptRebufferRatio.record(end.watch.stalledSeconds / watched);
+      return { kind: 'played' };
+    }
+    const reason = end.startFailure ?? state.lastFailure;
+    if (reason === undefined) {
+      this.exitsBeforeVideoStart++;
+      this.light.exitsBeforeVideoStart++;
+      return { kind: 'exit-before-video-start' };
+    }
+    this.videoStartFailures++;
+    this.light.videoStartFailures++;
+    this.failureReasons[reason] = (this.failureReasons[reason] ?? 0) + 1;
+    return { kind: 'video-start-failure', reason };
+  }
+
+  /** One viewer kind's attempts and watch time so far (ffmpeg: the fleet's minus the light viewers'). */
+  kindSummary(kind: ViewerKind): ViewerKindQoe {
+    const light = this.light;
+    const totals =
+      kind === 'light'
+        ? light
+        : {
+            attemptsPlayed: this.attemptsPlayed - light.attemptsPlayed,
+            videoStartFailures: this.videoStartFailures - light.videoStartFailures,
+            exitsBeforeVideoStart: this.exitsBeforeVideoStart - light.exitsBeforeVideoStart,
+            playingSeconds: this.playingSeconds - light.playingSeconds,
+            stalledSeconds: this.stalledSeconds - light.stalledSeconds,
+            stalls: this.stalls - light.stalls,
+          };
+    const watched = totals.playingSeconds + totals.stalledSeconds;
+    return {
+      attemptsPlayed: totals.attemptsPlayed,
+      videoStartFailures: totals.videoStartFailures,
+      exitsBeforeVideoStart: totals.exitsBeforeVideoStart,
+      watchSeconds: totals.playingSeconds,
+      rebufferSeconds: totals.stalledSeconds,
+      rebufferEvents: totals.stalls,
+      rebufferRatio: watched > 0 ? totals.stalledSeconds / watched : 0,
+    };
+  }
+
   isStalled(clientId: number): boolean {
     return this.viewers.get(clientId)?.model.isStalled ?? false;
   }
@@ -208,7 +328,7 @@ export class FleetQoe {
       rebufferRatio: watched > 0 ? this.stalledSeconds / watched : 0,
       rebufferFrequencyPerMinute: this.playingSeconds > 0 ? this.stalls / (this.playingSeconds / 60) : 0,
       liveLatencyMethod: 'edge',
-      variantSwitches: 0,
+      variantSwitches: this.light.variantSwitches,
       ...(perAttempt ? { rebufferRatioPerAttempt: perAttempt } : {}),
       ...(latency ? { liveLatencySeconds: latency } : {}),
       ...(buffer ? { bufferSeconds: buffer } : {}),
