@@ -7,6 +7,7 @@ import {
   resolvePort,
   scenarioJsonSchema,
   tryParseDurationMs,
+  viewerCountsOf,
 } from './index.js';
 
 const valid = { name: 'smoke', origin: { kind: 'python' }, swarm: { clients: 5 } };
@@ -89,7 +90,7 @@ describe('scenario schema', () => {
     ],
     [
       { ...valid, swarm: { clients: 5, variant: 'best' } },
-      'swarm.variant: expected one of all, highest, lowest, first, got "best"',
+      'swarm.variant: expected one of all, highest, lowest, first, abr, got "best"',
     ],
     [
       { ...valid, origin: { kind: 'python', profile: 'huge' } },
@@ -134,6 +135,84 @@ describe('scenario schema', () => {
     for (const kind of ['python', 'nginx', 'vm', 'container', 'external'])
       expect(schema).toContain(`"const":"${kind}"`);
     expect(schema).toContain('"additionalProperties":false');
+  });
+});
+
+describe('swarm.viewers: ffmpeg and light viewers, clients the total', () => {
+  const swarm = (input: Record<string, unknown>) => parseScenario({ ...valid, swarm: input }).swarm;
+
+  it('without viewers, every viewer is an ffmpeg viewer and the output has no viewers', () => {
+    const spec = swarm({ clients: 5 });
+    expect(spec.clients).toBe(5);
+    expect(spec.viewers).toBeUndefined();
+    expect(viewerCountsOf(spec)).toEqual({ ffmpeg: 5, light: 0 });
+  });
+
+  it('both counts: clients is their sum, given or not', () => {
+    expect(swarm({ viewers: { ffmpeg: 2, light: 6 } })).toMatchObject({
+      clients: 8,
+      viewers: { ffmpeg: 2, light: 6 },
+    });
+    expect(swarm({ clients: 8, viewers: { ffmpeg: 2, light: 6 } }).clients).toBe(8);
+    expect(swarm({ viewers: { ffmpeg: 0, light: 1000 } })).toMatchObject({
+      clients: 1000,
+      viewers: { ffmpeg: 0, light: 1000 },
+    });
+  });
+
+  it('one count: the other is clients minus it', () => {
+    expect(swarm({ clients: 100, viewers: { light: 90 } }).viewers).toEqual({ ffmpeg: 10, light: 90 });
+    expect(swarm({ clients: 100, viewers: { ffmpeg: 3 } }).viewers).toEqual({ ffmpeg: 3, light: 97 });
+    expect(swarm({ viewers: { light: 4 } })).toMatchObject({ clients: 4, viewers: { ffmpeg: 0, light: 4 } });
+  });
+
+  it.each([
+    [
+      { clients: 10, viewers: { ffmpeg: 2, light: 6 } },
+      'swarm.clients: swarm.clients (10) is the total of every kind and disagrees with swarm.viewers (ffmpeg 2 + light 6 = 8); drop swarm.clients or make it 8',
+    ],
+    [
+      { clients: 5, viewers: { light: 6 } },
+      'swarm.viewers.light: swarm.viewers.light (6) is more than swarm.clients (5), the total of every kind',
+    ],
+    [
+      { viewers: { ffmpeg: 0, light: 0 } },
+      'swarm.viewers: expected at least one viewer: swarm.viewers.ffmpeg + swarm.viewers.light is 0',
+    ],
+    [
+      { viewers: { light: -1 } },
+      'swarm.viewers.light: expected swarm.viewers.light as a whole number >= 0, got -1',
+    ],
+    [
+      { viewers: { ffmpeg: 1.5 } },
+      'swarm.viewers.ffmpeg: expected swarm.viewers.ffmpeg as a whole number >= 0',
+    ],
+    [{ viewers: { lite: 3 } }, 'swarm.viewers.lite: unknown key'],
+    [
+      {},
+      'swarm.clients: expected a positive integer (the total viewers), or swarm.viewers: { ffmpeg, light }',
+    ],
+    [
+      { clients: 5, variant: 'abr' },
+      "swarm.variant: 'abr' is played by light viewers only (ffmpeg viewers cannot switch variants)",
+    ],
+    [
+      { clients: 5, viewers: { light: 0 }, variant: 'abr' },
+      "swarm.variant: 'abr' is played by light viewers only",
+    ],
+  ])('rejects %j naming the fields', (input, expected) => {
+    expect(rejection({ ...valid, swarm: input })).toContain(expected);
+  });
+
+  it("'abr' is accepted with light viewers", () => {
+    expect(swarm({ viewers: { ffmpeg: 1, light: 3 }, variant: 'abr' }).variant).toBe('abr');
+  });
+
+  it('the published JSON Schema takes viewers and no longer requires clients', () => {
+    const swarmJson = (scenarioJsonSchema() as { properties: { swarm: Record<string, unknown> } }).properties
+      .swarm as { required?: string[]; properties: Record<string, unknown> };
+    expect(swarmJson.properties.viewers).toBeDefined();
+    expect(swarmJson.required ?? []).not.toContain('clients');
   });
 });
 

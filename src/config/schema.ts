@@ -152,7 +152,32 @@ export const restartSchema = z.strictObject({
   resetAfter: durationSchema.default('30s').describe('Uptime after which the backoff starts over'),
 });
 
-export const VARIANTS = ['all', 'highest', 'lowest', 'first'] as const;
+/*
+ * Which variant each viewer plays. ffmpeg viewers: `all` (every variant, -map 0), or one
+ * variant picked once by ffprobe. Light viewers play one variant like a player: `all` means
+ * nothing to them, so they play `highest` then (the nearest single-variant load); `abr` is
+ * theirs alone (a run without light viewers rejects it), and ffmpeg viewers beside them play
+ * `highest` (what `abr` settles on when the link is ample). docs/light-viewers.md, "In a swarm".
+ */
+export const VARIANTS = ['all', 'highest', 'lowest', 'first', 'abr'] as const;
+
+const viewerCount = (field: string) =>
+  z
+    .number({ error: `expected ${field} as a whole number >= 0` })
+    .int({ error: `expected ${field} as a whole number >= 0` })
+    .min(0, { error: `expected ${field} as a whole number >= 0` });
+
+/** How the viewers split by kind (`clients` stays the total; see swarmSchema). */
+export const viewersSchema = z.strictObject({
+  ffmpeg: viewerCount('swarm.viewers.ffmpeg')
+    .optional()
+    .describe('ffmpeg viewers (real demuxing); default clients − light'),
+  light: viewerCount('swarm.viewers.light')
+    .optional()
+    .describe(
+      'Light viewers: in-process HLS player models on one connection pool (docs/light-viewers.md); default clients − ffmpeg',
+    ),
+});
 
 export const relaySchema = z.strictObject({
   enabled: z
@@ -183,8 +208,18 @@ export const startGateSchema = z.strictObject({
     .describe('Longest prepare phase before the run starts anyway (late starts are reported)'),
 });
 
-export const swarmSchema = z.strictObject({
-  clients: positiveInt().describe('Viewers to run at the hold stage'),
+/** The swarm's fields, before `clients` and `viewers` are resolved (swarmSchema); `.shape` reads a field's schema. */
+export const swarmFieldsSchema = z.strictObject({
+  clients: positiveInt()
+    .optional()
+    .describe(
+      'Viewers to run at the hold stage, every kind (required unless swarm.viewers gives both counts)',
+    ),
+  viewers: viewersSchema
+    .optional()
+    .describe(
+      'Split of the viewers by kind, e.g. { ffmpeg: 2, light: 998 }; clients is their sum. Absent: every viewer is an ffmpeg viewer',
+    ),
   rampRate: z
     .number({ error: 'expected clients per second > 0' })
     .positive({ error: 'expected clients per second > 0' })
@@ -268,6 +303,80 @@ export const swarmSchema = z.strictObject({
     .describe('Swarm /metrics port; default METRICS_PORT or 17091; 0 picks a free port'),
   stopGrace: durationSchema.default('3s'),
 });
+
+/** The split of a swarm's viewers by kind, resolved (see swarmSchema). */
+export interface ViewerCounts {
+  ffmpeg: number;
+  light: number;
+}
+
+/**
+ * The swarm: `clients` is the total of every kind. With `viewers`, a missing count is
+ * `clients` minus the other (`--clients 100 --light 90` is 10 ffmpeg + 90 light), a missing
+ * `clients` is the sum, and counts that disagree with an explicit `clients` are an error
+ * naming both. The output always has `clients`; `viewers` (both counts) only when given.
+ */
+export const swarmSchema = swarmFieldsSchema.transform((spec, ctx) => {
+  const { viewers, ...rest } = spec;
+  const ffmpegGiven = viewers?.ffmpeg;
+  const lightGiven = viewers?.light;
+  let clients = spec.clients;
+  let counts: ViewerCounts | undefined;
+  if (ffmpegGiven !== undefined && lightGiven !== undefined) {
+    const sum = ffmpegGiven + lightGiven;
+    if (clients !== undefined && clients !== sum) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clients'],
+        message: `swarm.clients (${clients}) is the total of every kind and disagrees with swarm.viewers (ffmpeg ${ffmpegGiven} + light ${lightGiven} = ${sum}); drop swarm.clients or make it ${sum}`,
+      });
+      return z.NEVER;
+    }
+    clients = sum;
+    counts = { ffmpeg: ffmpegGiven, light: lightGiven };
+  } else if (ffmpegGiven !== undefined || lightGiven !== undefined) {
+    const field = ffmpegGiven !== undefined ? 'ffmpeg' : 'light';
+    const given = (ffmpegGiven ?? lightGiven) as number;
+    if (clients === undefined) clients = given;
+    if (given > clients) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['viewers', field],
+        message: `swarm.viewers.${field} (${given}) is more than swarm.clients (${clients}), the total of every kind`,
+      });
+      return z.NEVER;
+    }
+    counts =
+      field === 'ffmpeg'
+        ? { ffmpeg: given, light: clients - given }
+        : { ffmpeg: clients - given, light: given };
+  }
+  if (clients === undefined || clients <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: counts ? ['viewers'] : ['clients'],
+      message: counts
+        ? 'expected at least one viewer: swarm.viewers.ffmpeg + swarm.viewers.light is 0'
+        : 'expected a positive integer (the total viewers), or swarm.viewers: { ffmpeg, light }',
+    });
+    return z.NEVER;
+  }
+  if (spec.variant === 'abr' && (counts?.light ?? 0) === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['variant'],
+      message:
+        "'abr' is played by light viewers only (ffmpeg viewers cannot switch variants): add light viewers (swarm.viewers.light, --light N) or pick all, highest, lowest or first",
+    });
+    return z.NEVER;
+  }
+  return { ...rest, clients, ...(counts ? { viewers: counts } : {}) };
+});
+
+/** The viewers of each kind in a swarm spec (every viewer is an ffmpeg viewer without `viewers`). */
+export function viewerCountsOf(spec: { clients: number; viewers?: ViewerCounts }): ViewerCounts {
+  return spec.viewers ?? { ffmpeg: spec.clients, light: 0 };
+}
 
 const windowSchema = z
   .union([z.literal('steady'), z.literal('whole'), durationSchema])

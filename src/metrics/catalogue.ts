@@ -234,6 +234,15 @@ export const METRIC_CATALOGUE: readonly CatalogueEntry[] = [
       'p99 of Node’s event-loop delay (perf_hooks.monitorEventLoopDelay) over each swarm sample interval',
   },
   {
+    name: 'generator_light_scheduler_lateness',
+    source: 'generator',
+    type: 'gauge',
+    unit: 'seconds',
+    labels: [],
+    meaning:
+      'p99 of the light viewers’ one scheduler lateness (a task’s due time → when it ran) over each swarm sample interval; absent without light viewers',
+  },
+  {
     name: 'release_lateness',
     source: 'generator',
     type: 'trend',

@@ -25,11 +25,17 @@ export const GENERATOR_GAUGES = [
   'generator_cpu_pressure',
   'generator_viewer_cpu_wait',
   'generator_event_loop_delay',
+  'generator_light_scheduler_lateness',
 ] as const;
 
 export interface GeneratorHealthOptions {
   /** PIDs of the viewer processes running now (RunningSwarm.viewerPids). */
   viewerPids?: () => number[];
+  /**
+   * The light viewers' scheduler lateness since the previous call, ms (RunningSwarm's
+   * lightSchedulerLatenessMs): its p99 per interval becomes generator_light_scheduler_lateness.
+   */
+  lightSchedulerLatenessMs?: () => { count: number; p99: number } | undefined;
   /** Sampling interval (metrics.swarmInterval); default 1000 ms. */
   intervalMs?: number;
   /** One line per notable condition (e.g. no PSI on this kernel). */
@@ -47,6 +53,8 @@ export interface GeneratorHealthFigures {
   cpuPressure?: number;
   viewerCpuWait?: number;
   eventLoopDelaySeconds?: number;
+  /** p99 lateness of the light viewers' scheduler over the last interval. */
+  lightSchedulerLatenessSeconds?: number;
 }
 
 interface Reading {
@@ -150,6 +158,7 @@ export class GeneratorHealthSampler {
       );
     }
     this.recordEventLoopDelay(reading.atMs);
+    this.recordLightSchedulerLateness(reading.atMs);
     if (!previous) return;
     const wallNs = Number(reading.atNs - previous.atNs);
     const figures = this.latestFigures;
@@ -172,6 +181,15 @@ export class GeneratorHealthSampler {
       this.store.addGauge('generator_viewer_cpu_wait', {}, reading.atMs, wait.share);
       figures.viewerCpuWait = wait.share;
     }
+  }
+
+  /** p99 of the light scheduler's lateness since the last sample, in seconds (nothing without light viewers). */
+  private recordLightSchedulerLateness(atMs: number): void {
+    const lateness = this.options.lightSchedulerLatenessMs?.();
+    if (!lateness || lateness.count === 0) return;
+    const seconds = lateness.p99 / 1000;
+    this.store.addGauge('generator_light_scheduler_lateness', {}, atMs, seconds);
+    this.latestFigures.lightSchedulerLatenessSeconds = seconds;
   }
 
   /** p99 of the event-loop delay since the last sample, in seconds; the histogram restarts. */

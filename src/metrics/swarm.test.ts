@@ -18,8 +18,8 @@ describe('SwarmRecorder', () => {
     const recorder = new SwarmRecorder(store, () => now);
     recorder.attach(swarm);
 
-    swarm.emit('clientStarted', { clientId: 1, pid: 11, atMs: T0, restart: false });
-    swarm.emit('clientStarted', { clientId: 2, pid: 12, atMs: T0, restart: false });
+    swarm.emit('viewerStarted', { clientId: 1, viewerKind: 'ffmpeg', pid: 11, atMs: T0, restart: false });
+    swarm.emit('viewerStarted', { clientId: 2, viewerKind: 'light', atMs: T0, restart: false });
     swarm.emit('request', request({ ttfbSeconds: 0.01, durationSeconds: 0.2, bytes: 1000, status: 206 }));
     swarm.emit(
       'request',
@@ -60,7 +60,13 @@ describe('SwarmRecorder', () => {
     expect(store.window('segment_duration', {}, T0 + 450, T0 + 550)?.count).toBe(1);
 
     swarm.emit('clientExited', { clientId: 2, atMs: T0 + 1500, category: 'signal', uptimeMs: 1500 });
-    swarm.emit('clientStarted', { clientId: 2, pid: 13, atMs: T0 + 1800, restart: true });
+    swarm.emit('viewerStarted', {
+      clientId: 2,
+      viewerKind: 'ffmpeg',
+      pid: 13,
+      atMs: T0 + 1800,
+      restart: true,
+    });
     swarm.emit('rampComplete', { atMs: T0 + 1900, clients: 2 });
     now = T0 + 2000;
     recorder.tick();

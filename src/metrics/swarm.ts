@@ -84,7 +84,8 @@ export class SwarmRecorder {
     listen('request', (record) => this.onRequest(record));
     listen('playback', (sample) => this.onPlayback(sample));
     listen('startup', (event) => this.store.addTrend('startup_time', {}, event.atMs, event.seconds));
-    listen('clientStarted', (event) => {
+    // Every viewer of either kind (clientStarted is the ffmpeg processes' alone).
+    listen('viewerStarted', (event) => {
       this.activeClients.add(event.clientId);
       if (event.restart) this.store.incrementCounter('restarts', {}, event.atMs);
     });

@@ -1,7 +1,13 @@
 import { REQUEST_KINDS } from '../config/index.js';
 import type { RunningOrigin } from '../origin/index.js';
 import type { GeneratorHealthJudgement, ThresholdResult } from '../slo/index.js';
-import type { DistributionSummary, QoeSummary, StartGateSummary, SwarmSnapshot } from '../swarm/index.js';
+import type {
+  DistributionSummary,
+  QoeSummary,
+  StartGateSummary,
+  SwarmSnapshot,
+  ViewerKindSnapshot,
+} from '../swarm/index.js';
 import { redactText } from '../system/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { collectEnvironment } from './environment.js';
@@ -108,6 +114,43 @@ export function swarmReportFromSnapshot(snapshot: SwarmSnapshot, runSeconds?: nu
       ...(snapshot.qoe?.variantBitrate ? { variantBitrate: distribution(snapshot.qoe.variantBitrate) } : {}),
     },
     ...(snapshot.qoe ? { qoe: qoeReportFrom(snapshot.qoe) } : {}),
+    ...(snapshot.viewerKinds
+      ? {
+          viewerKinds: Object.fromEntries(
+            Object.entries(snapshot.viewerKinds).map(([kind, part]) => [kind, viewerKindReportFrom(part)]),
+          ),
+        }
+      : {}),
+    ...(snapshot.lightSchedulerLatenessMs
+      ? { lightSchedulerLatenessMs: distribution(snapshot.lightSchedulerLatenessMs) }
+      : {}),
+  };
+}
+
+type ViewerKindReport = NonNullable<NonNullable<SwarmReport['viewerKinds']>['light']>;
+
+function viewerKindReportFrom(part: ViewerKindSnapshot): ViewerKindReport {
+  const qoe = part.qoe;
+  return {
+    viewers: nonNegativeInt(part.viewers),
+    requests: {
+      total: nonNegativeInt(part.requests.total),
+      ok: nonNegativeInt(part.requests.ok),
+      failed: nonNegativeInt(part.requests.failed),
+      bytes: Math.max(0, finite(part.requests.bytes)),
+    },
+    segmentTtfbSeconds: distribution(part.segmentTtfbSeconds),
+    segmentDurationSeconds: distribution(part.segmentDurationSeconds),
+    startupSeconds: distribution(part.startupSeconds),
+    qoe: {
+      attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
+      videoStartFailures: nonNegativeInt(qoe.videoStartFailures),
+      exitsBeforeVideoStart: nonNegativeInt(qoe.exitsBeforeVideoStart),
+      watchSeconds: Math.max(0, finite(qoe.watchSeconds)),
+      rebufferSeconds: Math.max(0, finite(qoe.rebufferSeconds)),
+      rebufferEvents: nonNegativeInt(qoe.rebufferEvents),
+      rebufferRatio: Math.min(1, Math.max(0, finite(qoe.rebufferRatio))),
+    },
   };
 }
 
@@ -306,6 +349,9 @@ export function generatorReportFrom(judgement: GeneratorHealthJudgement): Genera
     cpuPressure: judgement.cpuPressure,
     viewerCpuWait: judgement.viewerCpuWait,
     eventLoopDelayP99Seconds: judgement.eventLoopDelayP99Seconds,
+    ...(judgement.lightSchedulerLatenessP99Seconds !== null
+      ? { lightSchedulerLatenessP99Seconds: judgement.lightSchedulerLatenessP99Seconds }
+      : {}),
     saturated: judgement.saturated,
     breaches: [...judgement.breaches],
     limits,

@@ -126,6 +126,23 @@ export const qoeReportSchema = z.strictObject({
   variantSwitches: count.describe('Variant changes mid-stream (ffmpeg viewers never switch)'),
 });
 
+export const viewerKindReportSchema = z.strictObject({
+  viewers: count.describe('Viewers of this kind in the plan'),
+  requests: requestCountsSchema.describe("Every request of this kind's viewers, all request kinds"),
+  segmentTtfbSeconds: distributionSummarySchema,
+  segmentDurationSeconds: distributionSummarySchema,
+  startupSeconds: distributionSummarySchema,
+  qoe: z.strictObject({
+    attemptsPlayed: count,
+    videoStartFailures: count,
+    exitsBeforeVideoStart: count,
+    watchSeconds: z.number().min(0),
+    rebufferSeconds: z.number().min(0),
+    rebufferEvents: count,
+    rebufferRatio: z.number().min(0).max(1),
+  }),
+});
+
 export const swarmReportSchema = z
   .strictObject({
     ffmpeg: z.strictObject({ path: z.string(), version: z.string() }),
@@ -202,6 +219,15 @@ export const swarmReportSchema = z
     qoe: qoeReportSchema
       .optional()
       .describe('Player-side QoE (docs/metrics.md#player-qoe); absent in reports before 0.2'),
+    viewerKinds: z
+      .strictObject({ ffmpeg: viewerKindReportSchema.optional(), light: viewerKindReportSchema.optional() })
+      .optional()
+      .describe(
+        'Per viewer kind (ffmpeg, light) when the swarm had light viewers (swarm.viewers): the kinds add up to the totals above',
+      ),
+    lightSchedulerLatenessMs: distributionSummarySchema
+      .optional()
+      .describe("The light viewers' one scheduler: task lateness (due → run) over the run, ms"),
   })
   .describe('What the viewers saw (whole run); null when the swarm never started');
 
@@ -250,6 +276,12 @@ export const generatorReportSchema = z
     eventLoopDelayP99Seconds: nullableNumber.describe(
       'avg over the steady window of the per-interval p99 event-loop delay (the loop that timestamps viewer logs)',
     ),
+    lightSchedulerLatenessP99Seconds: z
+      .number()
+      .optional()
+      .describe(
+        "avg over the steady window of the per-interval p99 lateness of the light viewers' scheduler; only with light viewers",
+      ),
     saturated: z.boolean().describe('A limit was exceeded'),
     breaches: z.array(z.string()).describe('One phrase per exceeded limit'),
     limits: z.strictObject({

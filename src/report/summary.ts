@@ -85,6 +85,8 @@ function generatorHealthLine(report: Report): string | undefined {
   if (generator.viewerCpuWait !== null) parts.push(`viewer wait ${formatPercent(generator.viewerCpuWait)}`);
   if (generator.eventLoopDelayP99Seconds !== null)
     parts.push(`event loop p99 ${formatSeconds(generator.eventLoopDelayP99Seconds)}`);
+  if (generator.lightSchedulerLatenessP99Seconds !== undefined)
+    parts.push(`light scheduler p99 ${formatSeconds(generator.lightSchedulerLatenessP99Seconds)}`);
   if (generator.cpuUtilization !== null) parts.push(`cpu ${formatPercent(generator.cpuUtilization)}`);
   if (generator.cpuPressure !== null) parts.push(`pressure ${formatPercent(generator.cpuPressure)}`);
   if (parts.length === 0) return undefined;
@@ -186,6 +188,12 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
     }
     const qoe = swarm.qoe;
     if (qoe) lines.push(`  qoe          ${qoeSummaryText(qoe, d.liveLatencySeconds)}`);
+    for (const [kind, part] of Object.entries(swarm.viewerKinds ?? {})) {
+      if (!part) continue;
+      lines.push(
+        `  ${kind.padEnd(12)} ${part.viewers} viewers · requests ${part.requests.total} (${part.requests.failed} failed) · segment p50 ${formatSeconds(part.segmentDurationSeconds.p50)} p95 ${formatSeconds(part.segmentDurationSeconds.p95)} · startup p50 ${formatSeconds(part.startupSeconds.p50)} · rebuffering ${formatPercent(part.qoe.rebufferRatio)}`,
+      );
+    }
   } else {
     lines.push('  swarm        did not start');
   }

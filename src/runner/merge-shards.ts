@@ -209,6 +209,9 @@ function mergedGenerator(
     cpuPressure: worst((entry) => entry.report.generator?.cpuPressure),
     viewerCpuWait: worst((entry) => entry.report.generator?.viewerCpuWait),
     eventLoopDelayP99Seconds: worst((entry) => entry.report.generator?.eventLoopDelayP99Seconds),
+    lightSchedulerLatenessP99Seconds: worst(
+      (entry) => entry.report.generator?.lightSchedulerLatenessP99Seconds,
+    ),
     saturated: saturatedShards.length > 0,
     breaches,
     ...(saturatedShards.length > 0

@@ -21,6 +21,8 @@ export interface GeneratorHealthJudgement {
   viewerCpuWait: number | null;
   /** avg of the per-interval p99 event-loop delays (seconds). */
   eventLoopDelayP99Seconds: number | null;
+  /** avg of the per-interval p99 lateness of the light viewers' scheduler (seconds); null without light viewers. */
+  lightSchedulerLatenessP99Seconds: number | null;
   /** A limit was exceeded. */
   saturated: boolean;
   /** One phrase per exceeded limit, e.g. 'CPU 97 % busy (limit 90 %)'. */
@@ -32,7 +34,12 @@ export interface GeneratorHealthJudgement {
   window: { startMs: number; endMs: number } | null;
 }
 
-type Figure = 'viewerCpuWait' | 'eventLoopDelayP99Seconds' | 'cpuUtilization' | 'cpuPressure';
+type Figure =
+  | 'viewerCpuWait'
+  | 'eventLoopDelayP99Seconds'
+  | 'lightSchedulerLatenessP99Seconds'
+  | 'cpuUtilization'
+  | 'cpuPressure';
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)} %`;
 const milliseconds = (seconds: number) => `${Math.round(seconds * 1000)} ms`;
@@ -57,6 +64,14 @@ const CHECKS: ReadonlyArray<{
     limit: (limits) => parseDurationMs(limits.maxEventLoopDelay, 'generator.maxEventLoopDelay') / 1000,
     phrase: (value, limit) =>
       `the event loop that timestamps viewer logs ran ${milliseconds(value)} late (p99, limit ${milliseconds(limit)})`,
+  },
+  {
+    // Light viewers' reloads and downloads start from this scheduler: late tasks are late requests.
+    figure: 'lightSchedulerLatenessP99Seconds',
+    metric: 'generator_light_scheduler_lateness',
+    limit: (limits) => parseDurationMs(limits.maxEventLoopDelay, 'generator.maxEventLoopDelay') / 1000,
+    phrase: (value, limit) =>
+      `the light viewers' scheduler ran ${milliseconds(value)} late (p99, limit ${milliseconds(limit)})`,
   },
   {
     figure: 'cpuUtilization',
@@ -93,6 +108,7 @@ export function judgeGeneratorHealth(
   const figures: Record<Figure, number | null> = {
     viewerCpuWait: null,
     eventLoopDelayP99Seconds: null,
+    lightSchedulerLatenessP99Seconds: null,
     cpuUtilization: null,
     cpuPressure: null,
   };
@@ -112,6 +128,7 @@ export function judgeGeneratorHealth(
     cpuPressure: figures.cpuPressure,
     viewerCpuWait: figures.viewerCpuWait,
     eventLoopDelayP99Seconds: figures.eventLoopDelayP99Seconds,
+    lightSchedulerLatenessP99Seconds: figures.lightSchedulerLatenessP99Seconds,
     saturated,
     breaches,
     ...(saturated

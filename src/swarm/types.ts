@@ -8,6 +8,10 @@ import type { RequestKind, ShardSpec, SwarmSpec } from '../config/index.js';
 
 export type { RequestKind } from '../config/index.js';
 
+/** An ffmpeg process (demuxes, real player stack) or a light viewer (an in-process player model, swarm/light). */
+export type ViewerKind = 'ffmpeg' | 'light';
+export const VIEWER_KINDS: readonly ViewerKind[] = ['ffmpeg', 'light'];
+
 /** One HTTP request made by one viewer, as complete as ffmpeg's log lets us know it. */
 export interface RequestRecord {
   clientId: number;
@@ -38,6 +42,8 @@ export interface RequestRecord {
    * the announced Content-Length; no duration.
    */
   cutByStop?: boolean;
+  /** Which kind of viewer made it; the swarm sets it on every record it emits (absent: ffmpeg). */
+  viewerKind?: ViewerKind;
 }
 
 /** A sample of one viewer's playback, per progress window (>= 10 s). */
@@ -117,6 +123,7 @@ export type ExitCategory =
 export interface SwarmEventMap {
   request: [RequestRecord];
   playback: [PlaybackSample];
+  /** An ffmpeg viewer's process started playing (light viewers have no process: see viewerStarted). */
   clientStarted: [
     {
       clientId: number;
@@ -127,9 +134,24 @@ export interface SwarmEventMap {
       sessionId?: string;
     },
   ];
+  /** A viewer of either kind started (an ffmpeg viewer: with its process id, right after clientStarted). */
+  viewerStarted: [
+    {
+      clientId: number;
+      viewerKind: ViewerKind;
+      /** The ffmpeg process; absent for a light viewer. */
+      pid?: number;
+      atMs: number;
+      restart: boolean;
+      sessionId?: string;
+    },
+  ];
+  /** A viewer's attempt ended: an ffmpeg process exited, or a light viewer was stopped (category 'clean'). */
   clientExited: [
     {
       clientId: number;
+      /** Absent: ffmpeg. */
+      viewerKind?: ViewerKind;
       atMs: number;
       exitCode?: number;
       signal?: string;
@@ -232,6 +254,36 @@ export interface SwarmSnapshot {
   startGate?: StartGateSummary;
   /** Player-side QoE (the player model fed by each viewer's progress). */
   qoe?: QoeSummary;
+  /**
+   * Per viewer kind, when the swarm has light viewers (swarm.viewers): each kind's requests,
+   * segment timings, startup and QoE; the kinds add up to the fleet's figures.
+   */
+  viewerKinds?: Partial<Record<ViewerKind, ViewerKindSnapshot>>;
+  /** The light viewers' one scheduler: lateness (due → run) over the run, ms; absent without light viewers. */
+  lightSchedulerLatenessMs?: DistributionSummary;
+}
+
+/** One viewer kind's share of a run (SwarmSnapshot.viewerKinds). */
+export interface ViewerKindSnapshot {
+  /** Viewers of this kind in the plan (distinct ids). */
+  viewers: number;
+  /** Every request of this kind's viewers, all request kinds together. */
+  requests: RequestCounts;
+  segmentTtfbSeconds: DistributionSummary;
+  segmentDurationSeconds: DistributionSummary;
+  startupSeconds: DistributionSummary;
+  qoe: ViewerKindQoe;
+}
+
+/** One viewer kind's player-side QoE (same definitions as QoeSummary). */
+export interface ViewerKindQoe {
+  attemptsPlayed: number;
+  videoStartFailures: number;
+  exitsBeforeVideoStart: number;
+  watchSeconds: number;
+  rebufferSeconds: number;
+  rebufferEvents: number;
+  rebufferRatio: number;
 }
 
 /** What the start gate did: the prepare phase before the run, and how late each viewer was let through. */

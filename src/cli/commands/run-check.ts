@@ -141,7 +141,8 @@ export async function runCheck(options: CheckOptions): Promise<number> {
 
   // One viewer on the run's own spec (headers, resolve, variant, timeouts, …); the plan and the
   // metrics port are the check's: a free port, so a check beside a running swarm does not collide.
-  const { stages: _stages, ...runSpec } = spec;
+  // The check's one viewer is an ffmpeg viewer (the demuxing truth), whatever --light says.
+  const { stages: _stages, viewers: _viewers, ...runSpec } = spec;
   const checkSpec: SwarmSpec = {
     ...runSpec,
     clients: 1,

@@ -13,6 +13,7 @@ import {
   cmcdSessionId,
   cmcdSessionIdOf,
   type FfmpegCapabilities,
+  ffmpegVariantOf,
   newRunId,
   rampInputFromSpec,
   selectVariant,
@@ -123,7 +124,11 @@ export async function printRunCommands(
   },
   write: (line: string) => void,
 ): Promise<void> {
-  const variant = await selectVariant(options.url, options.spec.variant, options.spec.variantProbeFailure);
+  const variant = await selectVariant(
+    options.url,
+    ffmpegVariantOf(options.spec.variant),
+    options.spec.variantProbeFailure,
+  );
   const viewerIds = plannedViewerIds(options.spec, options.shard);
   for (const line of commandPreview({ ...options, variant, viewerIds })) write(line);
 }

@@ -99,6 +99,26 @@ describe('hls-swarm run arguments', () => {
     }
   });
 
+  it('--light N makes N of --clients light viewers; abr needs them', () => {
+    const mixed = parseRunArgs(['http://127.0.0.1/x.m3u8', '--clients', '10', '--light', '8']);
+    expect(mixed.spec.clients).toBe(10);
+    expect(mixed.spec.viewers).toEqual({ ffmpeg: 2, light: 8 });
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8', '--light', '10']).spec.viewers).toEqual({
+      ffmpeg: 0,
+      light: 10,
+    });
+    expect(parseRunArgs(['http://127.0.0.1/x.m3u8']).spec.viewers).toBeUndefined();
+    const abr = parseRunArgs(['http://127.0.0.1/x.m3u8', '--light', '5', '--variant', 'abr']);
+    expect(abr.spec.variant).toBe('abr');
+    expect(() => parseRunArgs(['http://127.0.0.1/x.m3u8', '--light', '11'])).toThrow(
+      '--light: 11 light viewers is more than --clients 10',
+    );
+    expect(() => parseRunArgs(['http://127.0.0.1/x.m3u8', '--light', 'many'])).toThrow('--light');
+    expect(() => parseRunArgs(['http://127.0.0.1/x.m3u8', '--variant', 'abr'])).toThrow(
+      /variant: 'abr' is played by light viewers only/,
+    );
+  });
+
   it('reads --metrics as [host:]port', () => {
     expect(parseMetricsAddress('17091')).toEqual({ host: '127.0.0.1', port: 17091 });
     expect(parseMetricsAddress('0.0.0.0:9000')).toEqual({ host: '0.0.0.0', port: 9000 });

@@ -33,21 +33,27 @@ import { printRunCommands } from './run-print-cmd.js';
 
 export const usage = `Usage: hls-swarm run <url> [options]
 
-Runs ffmpeg viewers against an HLS stream URL (master or media playlist) and prints a summary.
+Runs viewers (ffmpeg processes; with --light, light viewers too) against an HLS stream URL
+(master or media playlist) and prints a summary.
 Exit code: 0 the run completed, 1 it failed (ffmpeg missing, URL unreachable, no segment
 ever downloaded), 2 a usage error, 3 (with --report) inconclusive: the load generator itself
 was saturated, so its latencies are not the origin's, 130/143 stopped by SIGINT/SIGTERM (the
 viewers are stopped, the summary printed and the --report written, verdict "interrupted"; a
 second signal exits at once).
 
-  --clients N          viewers to run (default 10)
+  --clients N          viewers to run, every kind (default 10)
+  --light N            N of the --clients viewers are light viewers: in-process HLS player
+                       models on one connection pool, thousands per core, beside the ffmpeg
+                       viewers (interleaved by id; docs/light-viewers.md). Default 0
   --ramp-rate R        viewers started per second (default 10)
   --ramp-jitter D      extra per-viewer start delay, up to D, deterministic per id (default 0ms)
   --duration D         total run time, ramp included (default 30s); 0 = until Ctrl-C (SIGINT/
                        SIGTERM ends the run normally: summary, exit 0 if segments arrived;
                        bounded at 576h = 24 days, the longest a Node timer can wait; not with
                        --report or --shard, whose verdict needs a bounded run)
-  --variant V          all | highest | lowest | first (default all)
+  --variant V          all | highest | lowest | first | abr (default all). Light viewers play one
+                       variant: 'all' plays 'highest' for them; 'abr' (throughput-driven switching)
+                       needs --light, and the ffmpeg viewers beside them then play 'highest'
   --header 'K: V'      extra request header (repeatable); secret-looking values are never printed
   --no-cache           send Cache-Control: no-cache and Pragma: no-cache
   --resolve IP         connect to IP, keep the URL's Host header (the viewers, the URL probe
@@ -87,6 +93,7 @@ Durations: 500ms, 30s, 2m, 1m30s.`;
 
 const OPTIONS = {
   clients: { type: 'string' },
+  light: { type: 'string' },
   'ramp-rate': { type: 'string' },
   'ramp-jitter': { type: 'string' },
   duration: { type: 'string' },
@@ -217,6 +224,14 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const input: SwarmSpecInput = {
     clients: values.clients === undefined ? 10 : positiveInteger('clients', values.clients),
   };
+  if (values.light !== undefined) {
+    const light = positiveInteger('light', values.light, true);
+    if (light > (input.clients as number))
+      throw new UsageError(
+        `--light: ${light} light viewers is more than --clients ${input.clients} (the total of every kind); raise --clients`,
+      );
+    input.viewers = { light };
+  }
   if (values['ramp-rate'] !== undefined) {
     const rate = Number(values['ramp-rate']);
     if (!Number.isFinite(rate) || rate <= 0)

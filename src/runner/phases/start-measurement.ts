@@ -68,6 +68,7 @@ export async function startMeasurement(
   const generatorHealth = new GeneratorHealthSampler(sampler.store, {
     intervalMs: context.timings.swarmIntervalMs,
     viewerPids: () => swarm.viewerPids?.() ?? [],
+    lightSchedulerLatenessMs: () => swarm.lightSchedulerLatenessMs?.(),
     log: (line) => context.log(line),
   });
   state.generatorHealth = generatorHealth;

@@ -1,4 +1,4 @@
-import { swarmSchema } from '../../config/index.js';
+import { swarmFieldsSchema } from '../../config/index.js';
 import { type HostMemory, readHostMemory } from '../../system/index.js';
 import { detectFfmpeg } from '../command/index.js';
 import {
@@ -58,7 +58,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationO
   const dir = options.cacheDir ?? calibrationCacheDir();
   const memory = readHostMemory();
   const key = await calibrationKeyFor(targetOf(options.stream), options.logLevel, memory, options.ffmpegPath);
-  const timedViewers = options.timedViewers ?? swarmSchema.shape.timedViewers.parse(undefined);
+  const timedViewers = options.timedViewers ?? swarmFieldsSchema.shape.timedViewers.parse(undefined);
   const host = { ...memory, cores: key.cores, hostname: key.hostname };
   const outcome = (entry: CalibrationEntry, file: string, fromCache: boolean): CalibrationOutcome => ({
     entry,

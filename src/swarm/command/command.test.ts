@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { swarmSchema } from '../../config/index.js';
+import { swarmFieldsSchema, swarmSchema } from '../../config/index.js';
 import { REDACTED, redactHeaders, redactUrl } from '../../system/index.js';
 import { LOG_POLL_INTERVAL_MS } from '../runtime/index.js';
 import {
@@ -233,7 +233,7 @@ describe('buildClientCommand', () => {
 describe('the timedViewers description', () => {
   it('says how often untimed viewers are read, as the swarm does', () => {
     expect(LOG_POLL_INTERVAL_MS).toBe(1000);
-    expect(swarmSchema.shape.timedViewers.description).toContain('the rest are read every second');
+    expect(swarmFieldsSchema.shape.timedViewers.description).toContain('the rest are read every second');
   });
 });
 

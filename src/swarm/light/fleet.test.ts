@@ -34,3 +34,27 @@ describe('LightFleet options', () => {
     );
   });
 });
+
+describe('LightFleet restarts', () => {
+  it('a stopped viewer started again is a new viewer (a later ramp stage); close waits for both', async () => {
+    // Port 9 (discard) on loopback: nothing listens, so each load fails fast with `connect`.
+    const fleet = new LightFleet({ url: 'http://127.0.0.1:9/stream.m3u8', timeoutMs: 2000 });
+    const stopped: number[] = [];
+    fleet.on('viewerStopped', (event) => stopped.push(event.clientId));
+    const first = fleet.start(3);
+    expect(first.state).toBe('starting');
+    fleet.stop(3);
+    expect(first.state).toBe('stopped');
+    const second = fleet.start(3);
+    expect(second).not.toBe(first);
+    expect(second.state).toBe('starting');
+    expect(fleet.viewer(3)).toBe(second);
+    expect(fleet.active).toBe(1);
+    await fleet.close();
+    expect(second.state).toBe('stopped');
+    expect(stopped).toEqual([3, 3]);
+    expect(fleet.http.inFlight).toBe(0);
+    // After close nothing starts again.
+    expect(fleet.start(3).state).toBe('stopped');
+  });
+});

@@ -56,6 +56,8 @@ export class LightFleet extends EventEmitter<LightFleetEvents> {
   private readonly viewers = new Map<number, LightViewer>();
   private readonly context: LightViewerContext;
   private closed = false;
+  /** Requests still in flight of viewers replaced by a restart. */
+  private readonly retired = new Set<Promise<unknown>>();
   /** The pool was made here (not injected): close() closes it. */
   private readonly ownsHttp: boolean;
 
@@ -138,10 +140,22 @@ export class LightFleet extends EventEmitter<LightFleetEvents> {
     return viewer;
   }
 
-  /** Starts viewer `clientId` (a no-op once started or stopped, or after close). */
+  /**
+   * Starts viewer `clientId` (a no-op while it runs, or after close). A stopped viewer starts
+   * over as a new one (a ramp's later stage brings it back): a fresh buffer and estimator, as a
+   * player reopened; the stopped one's requests still in flight are waited for by close().
+   */
   start(clientId: number): LightViewer {
-    const viewer = this.viewer(clientId);
-    if (!this.closed) viewer.start();
+    let viewer = this.viewer(clientId);
+    if (this.closed) return viewer;
+    if (viewer.state === 'stopped') {
+      const settled = viewer.settled();
+      this.retired.add(settled);
+      void settled.finally(() => this.retired.delete(settled));
+      viewer = new LightViewer(clientId, this.context);
+      this.viewers.set(clientId, viewer);
+    }
+    viewer.start();
     return viewer;
   }
 
@@ -171,7 +185,10 @@ export class LightFleet extends EventEmitter<LightFleetEvents> {
     if (this.closed) return;
     this.closed = true;
     for (const viewer of this.viewers.values()) viewer.stop();
-    const settled = Promise.all([...this.viewers.values()].map((viewer) => viewer.settled()));
+    const settled = Promise.all([
+      ...[...this.viewers.values()].map((viewer) => viewer.settled()),
+      ...this.retired,
+    ]);
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       settled.then(() => true),

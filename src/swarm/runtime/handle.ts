@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { FfmpegCapabilities } from '../command/index.js';
-import type { SwarmEventMap, SwarmSnapshot } from '../types.js';
+import type { DistributionSummary, SwarmEventMap, SwarmSnapshot } from '../types.js';
 import type { RampPlan } from './ramp.js';
 
 /*
@@ -22,8 +22,13 @@ export interface SwarmHandle extends EventEmitter<SwarmEventMap> {
   commandLine(clientId: number): string;
   /** Whether `clientId`'s log is read as it arrives, giving request timings (swarm.timedViewers). */
   isTimed(clientId: number): boolean;
-  /** PIDs of the viewer processes running now (held at the start gate or playing). */
+  /** PIDs of the viewer processes running now (held at the start gate or playing); light viewers have none. */
   viewerPids(): number[];
+  /**
+   * Lateness of the light viewers' one scheduler (due → run, ms) since the previous call, for
+   * the generator-health sampler beside the event-loop delay; undefined without light viewers.
+   */
+  lightSchedulerLatenessMs?(): DistributionSummary | undefined;
 }
 
 /** How often gauges (active, stalled, target) and stall windows are refreshed. */

@@ -11,3 +11,4 @@ export * from './probe.js';
 export * from './ramp.js';
 export * from './start-swarm.js';
 export * from './swarm.js';
+export * from './viewer-kinds.js';

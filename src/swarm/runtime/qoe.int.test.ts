@@ -154,9 +154,7 @@ describe('player QoE', () => {
       const difference = trueLatencySeconds - publishingDelay - (sample.liveLatencySeconds as number);
       const context = `viewer ${sample.clientId} at ${sample.atMs - firstPollMs} ms: clock latency ${trueLatencySeconds.toFixed(3)} s, publishing delay ${publishingDelay.toFixed(3)} s, edge figure ${sample.liveLatencySeconds?.toFixed(3)} s, playhead ${sample.playheadSeconds?.toFixed(3)} s, first segment ${first.url} at ${first.startMs - firstPollMs} ms`;
       expect(difference, context).toBeGreaterThanOrEqual(-(SEGMENT_SECONDS + 0.5));
-      expect(difference, context).toBeLessThanOrEqual(
-        SEGMENT_SECONDS + 0.5,
-      );
+      expect(difference, context).toBeLessThanOrEqual(SEGMENT_SECONDS + 0.5);
     }
   }, 90_000);
 

@@ -127,6 +127,15 @@ export function shardPlan(plan: RampPlan, shard: ShardSpec | undefined): RampPla
 }
 
 /**
+ * The part of a plan whose viewer ids `keep` accepts (one viewer kind's), at the same times;
+ * a shard's plan stays that shard's.
+ */
+export function subPlan(plan: RampPlan, keep: (clientId: number) => boolean): RampPlan {
+  const events = plan.events.filter((event) => keep(event.clientId));
+  return { ...planOf(events, plan.totalDurationMs), ...(plan.shard ? { shard: plan.shard } : {}) };
+}
+
+/**
  * A viewer's position among the plan's own viewers (its id, or in a shard id ÷ count): the
  * per-generator choices (which viewers are timed) spread over a shard's viewers as they would
  * over a whole plan of that size.

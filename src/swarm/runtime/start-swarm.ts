@@ -1,6 +1,7 @@
-import { ConfigError, parseDurationMs, resolvePort } from '../../config/index.js';
-import { detectFfmpeg, segMaxRetryProblem, selectVariant } from '../command/index.js';
+import { ConfigError, parseDurationMs, resolvePort, viewerCountsOf } from '../../config/index.js';
+import { detectFfmpeg, newRunId, segMaxRetryProblem, selectVariant } from '../command/index.js';
 import { StartGate, trickleIntervalMsFor } from '../gateway/index.js';
+import { LightFleet } from '../light/index.js';
 import { SwarmMetrics, startMetricsServer } from '../metrics-server.js';
 import { preflight } from '../preflight.js';
 import { MeasuringRelay } from '../relay/index.js';
@@ -11,6 +12,7 @@ import { createLogFifos } from './log-fifos.js';
 import { probeStreamUrl } from './probe.js';
 import { buildRampPlan, rampInputFromSpec, shardPlan } from './ramp.js';
 import { Swarm } from './swarm.js';
+import { ffmpegPlanOf, ffmpegVariantOf, lightVariantOf } from './viewer-kinds.js';
 
 const MAX_START_AT_AHEAD_MS = 3_600_000;
 
@@ -33,15 +35,39 @@ async function waitForStartAt(startAtMs: number, swarm: Swarm, log: (line: strin
   }
 }
 
+/** The light viewers' fleet for a swarm spec (their variant policy, headers, User-Agent, timeout, CMCD id). */
+function lightFleetFor(options: SwarmOptions, runId: string): LightFleet {
+  const { spec } = options;
+  if (spec.resolve !== undefined)
+    throw new SwarmStartError(
+      'swarm.resolve (--resolve) is not supported by light viewers yet: drop it, or run ffmpeg viewers only (swarm.viewers.light 0)',
+    );
+  return new LightFleet({
+    url: options.url,
+    variant: lightVariantOf(spec.variant),
+    headers: {
+      ...spec.headers,
+      ...(spec.noCache ? { 'Cache-Control': 'no-cache', Pragma: 'no-cache' } : {}),
+    },
+    runId,
+    ...(spec.userAgent !== undefined ? { userAgent: spec.userAgent } : {}),
+    timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
+  });
+}
+
 /**
- * Starts a swarm of ffmpeg viewers against `options.url`. Resolves once the metrics endpoint
+ * Starts a swarm of ffmpeg viewers (and light viewers, swarm.viewers) against `options.url`. Resolves once the metrics endpoint
  * listens and the ramp has begun; rejects (before any viewer starts) with a SwarmStartError,
  * PortInUseError or MissingBinaryError the user can act on.
  */
 export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   const { spec } = options;
   const log = options.log ?? (() => {});
+  const runId = options.runId ?? newRunId();
+  options = { ...options, runId };
+  const counts = viewerCountsOf(spec);
   const plan = shardPlan(buildRampPlan(rampInputFromSpec(spec)), options.shard);
+  const ffmpegPlan = ffmpegPlanOf(plan, counts);
   if (options.shard && plan.events.length === 0)
     throw new SwarmStartError(
       `shard ${options.shard.index}/${options.shard.count} has no viewer: the plan has ${spec.stages ? 'fewer viewers' : `${spec.clients} viewer(s), fewer`} than the ${options.shard.count} shards; run fewer shards`,
@@ -68,14 +94,22 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   });
   let gate: StartGate | undefined;
   let relay: MeasuringRelay | undefined;
+  let lightFleet: LightFleet | undefined;
   try {
-    if (spec.startGate.enabled) {
+    if (counts.light > 0) {
+      lightFleet = lightFleetFor(options, runId);
+      log(
+        `viewers: ${counts.ffmpeg} ffmpeg + ${counts.light} light, interleaved by id; variant: ffmpeg ${ffmpegVariantOf(spec.variant)}, light ${lightVariantOf(spec.variant)}`,
+      );
+    }
+    // The gate and the relay serve ffmpeg viewers only.
+    if (spec.startGate.enabled && ffmpegPlan.events.length > 0) {
       gate = await StartGate.start({
         port: spec.startGate.port,
         trickleIntervalMs: trickleIntervalMsFor(parseDurationMs(spec.timeout, 'swarm.timeout')),
       });
     }
-    if (spec.relay.enabled) {
+    if (spec.relay.enabled && ffmpegPlan.events.length > 0) {
       relay = await MeasuringRelay.start({
         port: spec.relay.port,
         timeoutMs: parseDurationMs(spec.timeout, 'swarm.timeout'),
@@ -89,10 +123,13 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
         resolve: spec.resolve,
       });
     }
-    const variant = await selectVariant(options.url, spec.variant, spec.variantProbeFailure);
+    const variant =
+      ffmpegPlan.events.length > 0
+        ? await selectVariant(options.url, ffmpegVariantOf(spec.variant), spec.variantProbeFailure)
+        : { maps: [] };
     if (variant.note) log(`variant: ${variant.note}`);
     // Through the relay, no log needs reading as it arrives: every viewer writes into a FIFO.
-    const fifoDir = await createLogFifos(plan, relay ? 0 : spec.timedViewers, log);
+    const fifoDir = await createLogFifos(ffmpegPlan, relay ? 0 : spec.timedViewers, log);
     const swarm = new Swarm(
       options,
       ffmpeg,
@@ -103,6 +140,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
       fifoDir,
       gate,
       relay,
+      lightFleet,
     );
     swarm.watchSignal();
     await swarm.prepare();
@@ -120,6 +158,7 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
   } catch (error) {
     await gate?.close();
     await relay?.close();
+    await lightFleet?.close();
     await metricsServer.close();
     if (error instanceof Error && error.name === 'VariantProbeError')
       throw new SwarmStartError(error.message);

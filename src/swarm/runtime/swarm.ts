@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDurationMs } from '../../config/index.js';
+import { parseDurationMs, type ViewerCounts, viewerCountsOf } from '../../config/index.js';
 import { releaseDirectory } from '../../system/index.js';
 import { TOOL_VERSION } from '../../version.js';
 import {
@@ -14,17 +14,26 @@ import {
   withInputUrl,
 } from '../command/index.js';
 import { type GateRelease, GateSession, type StartGate } from '../gateway/index.js';
+import type { LightFleet, LightRequestRecord, LightViewerStoppedEvent } from '../light/index.js';
 import type { MetricsServer, SwarmMetrics } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
 import { type MeasuringRelay, requestRecordFromRelay } from '../relay/index.js';
-import { FleetQoe, FleetStats, PlaybackTracker } from '../stats/index.js';
+import {
+  type AttemptOutcome,
+  FleetQoe,
+  FleetStats,
+  PlaybackTracker,
+  ViewerKindStats,
+} from '../stats/index.js';
 import type {
+  DistributionSummary,
   ExitCategory,
   PlaybackSample,
   RequestRecord,
   SwarmEventMap,
   SwarmOptions,
   SwarmSnapshot,
+  ViewerKind,
 } from '../types.js';
 import { backoffPolicyFromSpec } from './backoff.js';
 import { type ClientParser, SupervisedClient } from './client.js';
@@ -37,12 +46,15 @@ import {
 } from './handle.js';
 import { isTimedViewer } from './log-fifos.js';
 import { planIndexOf, type RampEvent, type RampPlan, RampScheduler, targetClientsAt } from './ramp.js';
+import { ffmpegPlanOf, viewerKindOf } from './viewer-kinds.js';
 
 /*
  * The swarm: preflight, metrics endpoint, ramp scheduler and one supervisor per viewer, wired
  * to the output parsers and fleet stats. Order of start-up matters: everything that can fail
  * for a user-fixable reason (ffmpeg missing, limits, busy port, unreachable URL) fails before
- * the first ffmpeg is spawned.
+ * the first ffmpeg is spawned. With light viewers (swarm.viewers.light), one LightFleet plays
+ * them on the same ramp, interleaved with the ffmpeg viewers by id (runtime/viewer-kinds.ts);
+ * their records, startups, watch time and samples go the same way as the ffmpeg viewers'.
  */
 
 export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
@@ -83,8 +95,15 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     private readonly gate: StartGate | undefined,
     /** Times the timed viewers' requests from the bytes it relays (swarm.relay); undefined when off. */
     private readonly relay?: MeasuringRelay,
+    /** Plays the light viewers (swarm.viewers.light); undefined without them. Closed by stop(). */
+    readonly lightFleet?: LightFleet,
   ) {
     super();
+    this.counts = viewerCountsOf(options.spec);
+    this.ffmpegPlan = ffmpegPlanOf(plan, this.counts);
+    if (this.counts.light > 0)
+      for (const event of plan.events) this.kindStats.planned(this.kindOf(event.clientId), event.clientId);
+    if (lightFleet) this.listenToLightFleet(lightFleet);
     relay?.on('request', (record) =>
       this.onRequest(record.clientId, requestRecordFromRelay(record, this.stopping !== undefined)),
     );
@@ -97,7 +116,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     this.logFiles = new ClientLogFiles(options.logDir);
     this.runId = options.runId ?? newRunId();
     this.gateSession = gate
-      ? new GateSession(gate, plan.events, options.spec.startGate, {
+      ? new GateSession(gate, this.ffmpegPlan.events, options.spec.startGate, {
           spawn: (clientId) => this.startClientProcess(clientId, true),
           released: (release) => this.onReleased(release),
           log: (line) => options.log?.(line),
@@ -106,6 +125,19 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private readonly gateSession: GateSession | undefined;
+  /** Viewers of each kind, and the plan's ffmpeg viewers alone (the gate's, the FIFOs'). */
+  private readonly counts: ViewerCounts;
+  private readonly ffmpegPlan: RampPlan;
+  private readonly kindStats = new ViewerKindStats();
+  /** Light viewers started and not stopped; those stalled now; when each was last sampled. */
+  private readonly lightActive = new Set<number>();
+  private readonly lightStalled = new Set<number>();
+  private readonly lightSampledAtMs = new Map<number, number>();
+
+  /** Which kind viewer `clientId` is (ids interleave the kinds, see viewer-kinds.ts). */
+  kindOf(clientId: number): ViewerKind {
+    return viewerKindOf(clientId, this.counts);
+  }
 
   /**
    * The prepare phase (with the start gate): spawns viewers ahead of the plan and resolves once
@@ -124,7 +156,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     const client = this.clients.get(release.clientId);
     if (!client || this.stopping) return;
     client.markReleased(release.releasedAtMs);
-    this.onViewerStarted(release.clientId, client.pid ?? 0, release.releasedAtMs, false);
+    this.onViewerStarted(release.clientId, client.pid ?? 0, release.releasedAtMs, false, 'ffmpeg');
     this.emit('released', release);
     this.checkRampComplete();
   }
@@ -174,9 +206,14 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   /** Whether `clientId`'s requests are timed (see swarm.timedViewers): through the relay, or by its log. */
   isTimed(clientId: number): boolean {
+    if (this.kindOf(clientId) === 'light') return true; // µs timings of every request
     return (
       this.fifoDir === undefined ||
-      isTimedViewer(planIndexOf(this.plan, clientId), this.options.spec.timedViewers, this.plan.peakClients)
+      isTimedViewer(
+        planIndexOf(this.ffmpegPlan, clientId),
+        this.options.spec.timedViewers,
+        this.ffmpegPlan.peakClients,
+      )
     );
   }
 
@@ -227,6 +264,14 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   private onRampEvent(event: RampEvent, dueAtMs: number): void {
     if (this.stopping) return;
+    if (this.lightFleet && this.kindOf(event.clientId) === 'light') {
+      if (event.action === 'start') this.startLightViewer(event.clientId);
+      else {
+        this.lightFleet.stop(event.clientId);
+        this.fleet.forgetClient(event.clientId);
+      }
+      return;
+    }
     if (event.action === 'start') this.startClient(event.clientId, dueAtMs);
     else {
       // A stage scaled the fleet down: this viewer is gone for good (until a later stage).
@@ -280,7 +325,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
           onPriority: (lowered) => this.notePriority(lowered),
           // A viewer held at the gate starts when released (onReleased), not when spawned.
           onStarted: (info) => {
-            if (!info.held) this.onViewerStarted(info.clientId, info.pid, info.atMs, info.restart);
+            if (!info.held) this.onViewerStarted(info.clientId, info.pid, info.atMs, info.restart, 'ffmpeg');
           },
           onExited: (info) => {
             if (!info.willRestart && !this.gateSession?.isReleased(info.clientId))
@@ -313,25 +358,142 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
     );
   }
 
-  private onViewerStarted(clientId: number, pid: number, atMs: number, restart: boolean): void {
+  private onViewerStarted(
+    clientId: number,
+    pid: number | undefined,
+    atMs: number,
+    restart: boolean,
+    viewerKind: ViewerKind,
+  ): void {
     this.clientsStarted++;
     if (restart) this.restarts++;
     this.metrics.clientStarted(restart);
-    this.tracker(clientId).start(atMs);
-    this.qoe.attemptStarted(clientId, atMs);
-    this.firstSegmentPending.add(clientId);
-    this.emit('clientStarted', {
+    const sessionId = cmcdSessionId(this.runId, clientId);
+    if (viewerKind === 'light') this.qoe.lightAttemptStarted(clientId);
+    else {
+      this.tracker(clientId).start(atMs);
+      this.qoe.attemptStarted(clientId, atMs);
+      this.firstSegmentPending.add(clientId);
+      this.emit('clientStarted', { clientId, pid: pid ?? 0, atMs, restart, sessionId });
+    }
+    this.emit('viewerStarted', {
       clientId,
-      pid,
+      viewerKind,
+      ...(pid !== undefined ? { pid } : {}),
       atMs,
       restart,
-      sessionId: cmcdSessionId(this.runId, clientId),
+      sessionId,
     });
+  }
+
+  // ── light viewers ──────────────────────────────────────────────────────────────────────
+
+  private listenToLightFleet(fleet: LightFleet): void {
+    fleet.on('request', (record) => this.onLightRequest(record));
+    fleet.on('startup', (event) => {
+      this.fleet.recordStartup(event.clientId, event.seconds);
+      this.kindStats.recordStartup('light', event.seconds);
+      this.metrics.startupSeconds(event.seconds);
+      this.emit('startup', event);
+    });
+    fleet.on('stall', (event) => {
+      if (this.lightActive.has(event.clientId)) this.lightStalled.add(event.clientId);
+    });
+    fleet.on('rebuffer', (event) => this.lightStalled.delete(event.clientId));
+    fleet.on('variantSwitch', () => this.qoe.lightVariantSwitch());
+    fleet.on('viewerStopped', (event) => this.onLightStopped(event));
+  }
+
+  /** A light viewer is due: it starts at once (no process, no gate). */
+  private startLightViewer(clientId: number): void {
+    const fleet = this.lightFleet as LightFleet;
+    const viewer = fleet.start(clientId);
+    if (viewer.state !== 'starting' && viewer.state !== 'running') return;
+    if (this.lightActive.has(clientId)) return;
+    const atMs = Date.now();
+    this.lightActive.add(clientId);
+    this.lightSampledAtMs.set(clientId, atMs);
+    this.onViewerStarted(clientId, undefined, atMs, false, 'light');
+    this.checkRampComplete();
+  }
+
+  /** A light request: the error counters ffmpeg's log feeds come from the record itself. */
+  private onLightRequest(record: LightRequestRecord): void {
+    if (!record.ok && !record.cutByStop) {
+      const atMs = record.endMs ?? record.startMs;
+      if (record.status !== undefined && record.status >= 400) {
+        this.fleet.recordEvent({ type: 'http_error', atMs, status: record.status, url: record.url });
+        this.metrics.httpError(record.status);
+      } else if (record.error === 'timeout') {
+        this.fleet.recordEvent({ type: 'timeout', atMs, url: record.url });
+        this.metrics.timeout();
+      } else if (record.error === 'connect') {
+        this.fleet.recordEvent({
+          type: 'connect_failed',
+          atMs,
+          reason: record.fault?.reason ?? 'connect',
+          url: record.url,
+        });
+      }
+    }
+    this.onRequest(record.clientId, record);
+  }
+
+  /** A light viewer's watch time since its previous account, from its own buffer. */
+  private emitLightWatch(clientId: number, atMs: number): void {
+    const viewer = this.lightFleet?.viewer(clientId);
+    if (!viewer) return;
+    const account = viewer.account();
+    this.qoe.lightAccount(clientId, account);
+    if (account.playingSeconds <= 0 && account.stalledSeconds <= 0) return;
+    const event = { clientId, atMs, ...account };
+    this.metrics.watch(event);
+    this.emit('watch', event);
+  }
+
+  /** Each housekeeping tick: watch time of every light viewer, and a playback sample per stall window. */
+  private refreshLight(now: number): void {
+    const fleet = this.lightFleet;
+    if (!fleet) return;
+    const windowMs = parseDurationMs(this.options.spec.stallWindow, 'swarm.stallWindow');
+    for (const clientId of this.lightActive) {
+      this.emitLightWatch(clientId, now);
+      if (now - (this.lightSampledAtMs.get(clientId) ?? now) < windowMs) continue;
+      this.lightSampledAtMs.set(clientId, now);
+      const sample = fleet.viewer(clientId).sample();
+      if (!sample) continue;
+      this.qoe.lightSample(sample);
+      this.fleet.recordPlayback(sample);
+      this.metrics.playback(sample);
+      this.emit('playback', sample);
+    }
+  }
+
+  /** A light viewer stopped (the plan's stop, or the swarm's): its last watch time and how its start went. */
+  private onLightStopped(event: LightViewerStoppedEvent): void {
+    const { clientId, atMs } = event;
+    if (!this.lightActive.delete(clientId)) return;
+    this.lightStalled.delete(clientId);
+    this.lightSampledAtMs.delete(clientId);
+    this.emitLightWatch(clientId, atMs);
+    this.noteOutcome(clientId, atMs, this.qoe.lightAttemptEnded(clientId, event));
+    this.emit('clientExited', {
+      clientId,
+      viewerKind: 'light',
+      atMs,
+      category: 'clean',
+      uptimeMs: event.uptimeMs,
+    });
+  }
+
+  /** The light scheduler's lateness since the previous call (for generator health); undefined without light viewers. */
+  lightSchedulerLatenessMs(): DistributionSummary | undefined {
+    return this.lightFleet?.scheduler.latenessMs(true);
   }
 
   private checkRampComplete(): void {
     // Counting is O(clients): only once enough distinct clients exist to possibly be at the peak.
-    if (this.rampCompleteEmitted || this.clients.size < this.plan.peakClients) return;
+    if (this.rampCompleteEmitted || this.clients.size + this.lightActive.size < this.plan.peakClients) return;
     const wanted = this.countWanted();
     if (wanted > this.peakStarted) this.peakStarted = wanted;
     if (this.peakStarted >= this.plan.peakClients) {
@@ -406,7 +568,9 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   }
 
   private onRequest(clientId: number, record: RequestRecord): void {
+    record.viewerKind ??= 'ffmpeg';
     this.fleet.recordRequest(record);
+    if (this.counts.light > 0) this.kindStats.recordRequest(record);
     this.qoe.request(record);
     this.metrics.request(record);
     const client = this.clients.get(clientId);
@@ -418,6 +582,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       const completeMs = record.endMs ?? record.startMs + (record.durationSeconds ?? 0) * 1000;
       const seconds = Math.max(0, (completeMs - client.runStartedAtMs) / 1000);
       this.fleet.recordStartup(clientId, seconds);
+      this.kindStats.recordStartup('ffmpeg', seconds);
       this.qoe.firstSegment(clientId, completeMs);
       this.metrics.startupSeconds(seconds);
       this.emit('startup', { clientId, atMs: completeMs, seconds });
@@ -442,7 +607,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   private countWanted(): number {
     let wanted = 0;
     for (const client of this.clients.values()) if (client.wanted && client.passedGate) wanted++;
-    return wanted;
+    return wanted + this.lightActive.size;
   }
 
   /**
@@ -457,6 +622,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       if (sample) this.onPlayback(sample);
       this.emitWatch(client.clientId, now);
     }
+    this.refreshLight(now);
     this.refreshGauges();
   }
 
@@ -471,7 +637,10 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
   /** A viewer's process ended: its last watch time, and how its start went when it never played. */
   private onAttemptEnded(clientId: number, atMs: number, stoppedByUs: boolean, category: string): void {
     this.emitWatch(clientId, atMs);
-    const outcome = this.qoe.attemptEnded(clientId, atMs, stoppedByUs, category);
+    this.noteOutcome(clientId, atMs, this.qoe.attemptEnded(clientId, atMs, stoppedByUs, category));
+  }
+
+  private noteOutcome(clientId: number, atMs: number, outcome: AttemptOutcome | undefined): void {
     if (outcome?.kind === 'video-start-failure') {
       this.metrics.videoStartFailed(outcome.reason);
       this.emit('videoStartFailed', { clientId, atMs, reason: outcome.reason });
@@ -498,6 +667,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         speedCount++;
       }
     }
+    active += this.lightActive.size;
+    stalled += this.lightStalled.size;
     const target =
       this.stopping || this.startedAtMs === 0 ? 0 : targetClientsAt(this.plan, now - this.startedAtMs);
     this.metrics.setClients(active, target, stalled);
@@ -507,6 +678,7 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   /** Rebuffering now (the player model), or its last playback window was stalled (a hung viewer). */
   private isStalled(clientId: number): boolean {
+    if (this.lightStalled.has(clientId)) return true;
     return this.qoe.isStalled(clientId) || this.trackers.get(clientId)?.lastSample?.stalled === true;
   }
 
@@ -526,6 +698,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       active++;
       if (this.isStalled(client.clientId)) stalled++;
     }
+    active += this.lightActive.size;
+    stalled += this.lightStalled.size;
     const parts = this.fleet.snapshotParts(now);
     return {
       ...parts,
@@ -546,6 +720,8 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
       timingSource: this.relay ? 'relay' : 'log',
       ...(this.gateSession?.summary() ? { startGate: this.gateSession.summary() } : {}),
       qoe: this.qoe.summary(),
+      ...(this.counts.light > 0 ? { viewerKinds: this.kindStats.snapshot(this.qoe) } : {}),
+      ...(this.lightFleet ? { lightSchedulerLatenessMs: this.lightFleet.scheduler.latenessMs() } : {}),
     };
   }
 
@@ -555,7 +731,11 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
         this.scheduler.stop();
         this.gateSession?.stopSpawning();
         if (this.endTimer) clearTimeout(this.endTimer);
-        await Promise.all([...this.clients.values()].map((client) => client.stop()));
+        await Promise.all([
+          ...[...this.clients.values()].map((client) => client.stop()),
+          // Stops every light viewer (their last watch and outcome), waits for their requests, closes the pool.
+          this.lightFleet?.close(),
+        ]);
         await this.gateSession?.close();
         await this.relay?.close();
         if (this.housekeeping) clearInterval(this.housekeeping);

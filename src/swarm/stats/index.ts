@@ -8,4 +8,5 @@ export * from './playback.js';
 export * from './player-model.js';
 export * from './qoe.js';
 export * from './summarize.js';
+export * from './viewer-kinds.js';
 export * from './watch-ledger.js';
