@@ -23,9 +23,56 @@ import { cpuDelta, cpuSnapshot, groupMembers, log, machine, nodeCpuSeconds, slee
 
 const USAGE = `Light viewers' benchmark (not a test): N light viewers against native nginx on loopback.
 
-  node --import tsx bench/light.ts [--viewers 200] [--seconds 30] [--ramp-rate 200] [--warmup 6]
+  node --import tsx bench/light.ts [--viewers 200] [--seconds 30] [--ramp-rate 200] [--warmup 6] [--connections 1024]
+       [--url URL --access-log FILE] [--first-id 0] [--link-kbit R]
        [--profile tiny] [--variant highest] [--validate] [--out reports/bench-light.json]
 `;
+
+/**
+ * The run's request records, kept for the accuracy check in typed arrays with interned paths:
+ * a million record objects would make V8's old space (and its mark-compact pauses) grow with the
+ * run, which would measure the benchmark's bookkeeping instead of the viewers.
+ */
+class CompactRecords {
+  count = 0;
+  clientId = new Int32Array(1 << 16);
+  pathIndex = new Int32Array(1 << 16);
+  bytes = new Float64Array(1 << 16);
+  durationMicros = new Float64Array(1 << 16);
+  cutByStop = new Uint8Array(1 << 16);
+  readonly paths: string[] = [];
+  private readonly pathIds = new Map<string, number>();
+
+  push(record: LightRequestRecord): void {
+    if (this.count === this.clientId.length) this.grow();
+    const path = new URL(record.url).pathname;
+    let id = this.pathIds.get(path);
+    if (id === undefined) {
+      id = this.paths.push(path) - 1;
+      this.pathIds.set(path, id);
+    }
+    const i = this.count++;
+    this.clientId[i] = record.clientId;
+    this.pathIndex[i] = id;
+    this.bytes[i] = record.bytes ?? 0;
+    this.durationMicros[i] = record.durationMicros ?? Number.NaN;
+    this.cutByStop[i] = record.cutByStop ? 1 : 0;
+  }
+
+  private grow(): void {
+    const size = this.clientId.length * 2;
+    const grown = <T extends Int32Array | Float64Array | Uint8Array>(array: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(array);
+      return next;
+    };
+    this.clientId = grown(this.clientId, (n) => new Int32Array(n));
+    this.pathIndex = grown(this.pathIndex, (n) => new Int32Array(n));
+    this.bytes = grown(this.bytes, (n) => new Float64Array(n));
+    this.durationMicros = grown(this.durationMicros, (n) => new Float64Array(n));
+    this.cutByStop = grown(this.cutByStop, (n) => new Uint8Array(n));
+  }
+}
 
 function options() {
   const { values } = parseArgs({
@@ -34,6 +81,11 @@ function options() {
       viewers: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '30' },
       'ramp-rate': { type: 'string', default: '200' },
+      connections: { type: 'string', default: '1024' },
+      url: { type: 'string' },
+      'first-id': { type: 'string', default: '0' },
+      'link-kbit': { type: 'string' },
+      'access-log': { type: 'string' },
       warmup: { type: 'string', default: '6' },
       profile: { type: 'string', default: 'tiny' },
       variant: { type: 'string', default: 'highest' },
@@ -45,7 +97,7 @@ function options() {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const number = (name: 'viewers' | 'seconds' | 'ramp-rate' | 'warmup') => {
+  const number = (name: 'viewers' | 'seconds' | 'ramp-rate' | 'warmup' | 'connections') => {
     const value = Number(values[name]);
     if (!Number.isFinite(value) || value <= 0) {
       process.stderr.write(`--${name} must be a positive number, got '${values[name]}'\n\n${USAGE}`);
@@ -57,6 +109,14 @@ function options() {
     viewers: Math.round(number('viewers')),
     seconds: number('seconds'),
     rampRate: number('ramp-rate'),
+    connections: Math.round(number('connections')),
+    /** An origin already running (e.g. in a throttled network namespace) instead of starting nginx. */
+    url: values.url,
+    accessLog: values['access-log'],
+    /** Viewer ids start here: several bench processes against one origin keep apart in its log. */
+    firstId: Math.max(0, Math.round(Number(values['first-id']) || 0)),
+    /** The origin is behind a link of this rate: segment download ÷ wire time (bytes × 8 ÷ rate). */
+    linkKbit: values['link-kbit'] === undefined ? undefined : Number(values['link-kbit']),
     warmupSeconds: number('warmup'),
     profile: values.profile as string,
     variant: values.variant as LightVariantPolicy,
@@ -84,33 +144,71 @@ async function main(): Promise<void> {
   const opts = options();
   const machineBefore = machine();
   log(`machine: ${JSON.stringify(machineBefore)}`);
-  const origin = await startOrigin(
-    originSchema.parse({ kind: 'nginx', port: 0, profile: opts.profile, exporters: false }),
-  );
-  const nginxPid = origin.status().processes.find((process) => process.name === 'nginx')?.pid;
-  log(`origin: ${origin.streamUrl} (profile ${opts.profile}), nginx pid ${nginxPid}`);
+  if ((opts.url === undefined) !== (opts.accessLog === undefined)) {
+    process.stderr.write(
+      `--url and --access-log go together (the origin's nginx JSON access log)\n\n${USAGE}`,
+    );
+    process.exit(2);
+  }
+  const origin =
+    opts.url === undefined
+      ? await startOrigin(
+          originSchema.parse({ kind: 'nginx', port: 0, profile: opts.profile, exporters: false }),
+        )
+      : undefined;
+  const streamUrl = origin?.streamUrl ?? (opts.url as string);
+  const accessLog = origin?.accessLog ?? (opts.accessLog as string);
+  const nginxPid = origin?.status().processes.find((process) => process.name === 'nginx')?.pid;
+  log(`origin: ${streamUrl} (${origin ? `profile ${opts.profile}, nginx pid ${nginxPid}` : 'given'})`);
   const fleet = new LightFleet({
-    url: origin.streamUrl,
+    url: streamUrl,
     variant: opts.variant,
     validateSegments: opts.validate,
-    connectionsPerOrigin: opts.viewers * 2,
+    connectionsPerOrigin: opts.connections,
   });
-  const records: LightRequestRecord[] = [];
+  const records = new CompactRecords();
   const errorsByCode: Record<string, number> = {};
   let stalls = 0;
   let startups = 0;
-  fleet.on('request', (record) => records.push(record));
+  // Segments per variant (bandwidth) in the steady window, and abr switches: what a policy settled on.
+  let inWindow = false;
+  const segmentsByVariant: Record<string, number> = {};
+  let variantSwitches = 0;
+  fleet.on('request', (record) => {
+    records.push(record);
+    if (inWindow && record.kind === 'segment') {
+      const key = String(record.variantBandwidth ?? 'unknown');
+      segmentsByVariant[key] = (segmentsByVariant[key] ?? 0) + 1;
+    }
+  });
+  fleet.on('variantSwitch', () => variantSwitches++);
+  let rebufferSeconds = 0;
+  fleet.on('rebuffer', (event) => {
+    if (inWindow) rebufferSeconds += event.durationSeconds;
+  });
   fleet.on('viewerError', (error) => {
     errorsByCode[error.code] = (errorsByCode[error.code] ?? 0) + 1;
   });
   fleet.on('stall', () => stalls++);
+  // Connections opened and closed: a player keeps its connection, so churn here is a limit hit.
+  const connections = { opened: 0, closed: 0, open: 0, peakOpen: 0 };
+  fleet.http.agent.on('connect', () => {
+    connections.opened++;
+    connections.open++;
+    connections.peakOpen = Math.max(connections.peakOpen, connections.open);
+  });
+  fleet.http.agent.on('disconnect', () => {
+    connections.closed++;
+    connections.open--;
+  });
   fleet.on('startup', () => startups++);
+  const fleetStartedMs = Date.now();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   try {
     // The ramp runs on the fleet's own scheduler: one timer for starts and playback alike.
-    for (let id = 0; id < opts.viewers; id++)
-      fleet.scheduler.after((id / opts.rampRate) * 1000, () => fleet.start(id));
+    for (let i = 0; i < opts.viewers; i++)
+      fleet.scheduler.after((i / opts.rampRate) * 1000, () => fleet.start(opts.firstId + i));
     await sleep((opts.viewers / opts.rampRate + opts.warmupSeconds) * 1000);
     log(`ramp + warm-up done: ${fleet.active} viewers active, ${startups} started`);
 
@@ -118,9 +216,13 @@ async function main(): Promise<void> {
     const nginxPids = nginxPid ? groupMembers(nginxPid) : [];
     const nginxBefore = cpuSnapshot(nginxPids);
     const cpuBefore = nodeCpuSeconds();
-    const requestsBefore = records.length;
+    const requestsBefore = records.count;
     const stallsBefore = stalls;
+    const connectionsBefore = { ...connections };
+    const cpuUsageBefore = process.cpuUsage();
     const windowStartMs = Date.now();
+    const switchesBefore = variantSwitches;
+    inWindow = true;
     loopDelay.reset();
     fleet.scheduler.latenessMs(true);
     let peakRssMiB = 0;
@@ -141,8 +243,22 @@ async function main(): Promise<void> {
       eventLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(2)),
       eventLoopDelayMaxMs: Number((loopDelay.max / 1e6).toFixed(2)),
       schedulerLatenessMs: fleet.scheduler.latenessMs(true),
-      requestsPerSecond: Number(((records.length - requestsBefore) / windowSeconds).toFixed(1)),
+      requestsPerSecond: Number(((records.count - requestsBefore) / windowSeconds).toFixed(1)),
       stallsInWindow: stalls - stallsBefore,
+      variantSwitchesInWindow: variantSwitches - switchesBefore,
+      // Stall time of the stalls that ended in the window, over the viewers' wall time there.
+      rebufferRatioInWindow: Number((rebufferSeconds / (opts.viewers * windowSeconds)).toFixed(4)),
+      segmentsByVariantBandwidth: { ...segmentsByVariant },
+      nodeCpuUserSystemPercent: ((usage) => [
+        Number((usage.user / 1e4 / windowSeconds).toFixed(1)),
+        Number((usage.system / 1e4 / windowSeconds).toFixed(1)),
+      ])(process.cpuUsage(cpuUsageBefore)),
+      connections: {
+        openAtEnd: connections.open,
+        peakOpen: connections.peakOpen,
+        openedInWindow: connections.opened - connectionsBefore.opened,
+        closedInWindow: connections.closed - connectionsBefore.closed,
+      },
     };
     log(`steady: ${JSON.stringify(steady)}`);
     await fleet.close();
@@ -150,14 +266,16 @@ async function main(): Promise<void> {
 
     // Accuracy over the whole run (the close waited for every request to end; nginx logs at the end).
     await sleep(500);
-    const logEntries = parseAccessLog(readFileSync(origin.accessLog as string, 'utf8'), Date.now()).filter(
-      (entry) => /\/light-\d+$/.test(entry.userAgent ?? ''),
+    const logEntries = parseAccessLog(readFileSync(accessLog, 'utf8'), Date.now()).filter(
+      // This run's light viewers only (a given origin's log may hold earlier runs).
+      (entry) => {
+        const id = Number(/\/light-(\d+)$/.exec(entry.userAgent ?? '')?.[1] ?? -1);
+        return id >= opts.firstId && id < opts.firstId + opts.viewers && entry.atMs >= fleetStartedMs - 1000;
+      },
     );
     const tally = { swarm: { count: 0, bytes: 0 }, nginx: { count: 0, bytes: 0 } };
-    for (const record of records) {
-      tally.swarm.count++;
-      tally.swarm.bytes += record.bytes ?? 0;
-    }
+    tally.swarm.count = records.count;
+    for (let i = 0; i < records.count; i++) tally.swarm.bytes += records.bytes[i] as number;
     const byKey = new Map<string, typeof logEntries>();
     for (const entry of logEntries) {
       tally.nginx.count++;
@@ -168,18 +286,29 @@ async function main(): Promise<void> {
       else byKey.set(key, [entry]);
     }
     const differenceMs: number[] = [];
+    const overWire: number[] = [];
+    const nginxOverWire: number[] = [];
     let unmatched = 0;
     let within5msOr5pct = 0;
-    for (const record of records) {
-      const entry = byKey.get(`${record.clientId} ${new URL(record.url).pathname}`)?.shift();
+    for (let i = 0; i < records.count; i++) {
+      const entry = byKey
+        .get(`${records.clientId[i]} ${records.paths[records.pathIndex[i] as number]}`)
+        ?.shift();
       if (!entry) {
         unmatched++;
         continue;
       }
-      if (record.durationMicros === undefined || record.cutByStop) continue;
-      const oursMs = record.durationMicros / 1000;
+      const durationMicros = records.durationMicros[i] as number;
+      if (Number.isNaN(durationMicros) || records.cutByStop[i] === 1) continue;
+      const oursMs = durationMicros / 1000;
       const nginxMs = entry.requestTimeSeconds * 1000;
       differenceMs.push(oursMs - nginxMs);
+      // Segments only: a playlist is too small for its wire time to mean anything.
+      if (opts.linkKbit && /\.(ts|m4s|mp4)$/.test(records.paths[records.pathIndex[i] as number] ?? '')) {
+        const wireMs = ((records.bytes[i] as number) * 8) / opts.linkKbit;
+        overWire.push(oursMs / wireMs);
+        nginxOverWire.push(nginxMs / wireMs);
+      }
       if (Math.abs(oursMs - nginxMs) <= Math.max(5, 0.05 * nginxMs)) within5msOr5pct++;
     }
     const accuracy = {
@@ -189,6 +318,12 @@ async function main(): Promise<void> {
       unmatchedRecords: unmatched,
       downloadMinusRequestTimeMs: summary(differenceMs),
       within5msOr5percent: Number(((within5msOr5pct / Math.max(1, differenceMs.length)) * 100).toFixed(2)),
+      ...(opts.linkKbit
+        ? {
+            segmentDownloadOverWire: { min: Math.min(...overWire), ...summary(overWire) },
+            nginxRequestTimeOverWire: { min: Math.min(...nginxOverWire), ...summary(nginxOverWire) },
+          }
+        : {}),
     };
     log(`accuracy: ${JSON.stringify(accuracy)}`);
     const results = {
@@ -232,7 +367,7 @@ async function main(): Promise<void> {
   } finally {
     loopDelay.disable();
     await fleet.close();
-    await origin.stop();
+    await origin?.stop();
   }
 }
 

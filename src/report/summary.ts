@@ -99,10 +99,11 @@ function generatorHealthLine(report: Report): string | undefined {
   return `${parts.join(' · ')} (steady-window averages)`;
 }
 
-/** One line of player QoE: start failures, rebuffering, live latency. */
+/** One line of player QoE: start failures, rebuffering, live latency, and variants when known. */
 export function qoeSummaryText(
   qoe: NonNullable<SwarmReport['qoe']>,
   liveLatency: SwarmReport['distributions']['liveLatencySeconds'],
+  variantBitrate?: SwarmReport['distributions']['variantBitrate'],
 ): string {
   const reasons = Object.entries(qoe.videoStartFailureReasons)
     .map(([reason, n]) => `${reason}×${n}`)
@@ -115,6 +116,11 @@ export function qoeSummaryText(
   if (liveLatency && liveLatency.count > 0)
     parts.push(
       `live latency p50 ${formatSeconds(liveLatency.p50)} p95 ${formatSeconds(liveLatency.p95)} (${qoe.liveLatencyMethod})`,
+    );
+  // Bits per media second pulled; formatBitrate takes bytes per second.
+  if (variantBitrate && variantBitrate.count > 0)
+    parts.push(
+      `variant p50 ${formatBitrate(variantBitrate.p50 / 8)} · ${qoe.variantSwitches} switch${qoe.variantSwitches === 1 ? '' : 'es'}`,
     );
   return parts.join(' · ');
 }
@@ -187,7 +193,7 @@ export function formatSummaryLines(report: Report, options: SummaryOptions = {})
       );
     }
     const qoe = swarm.qoe;
-    if (qoe) lines.push(`  qoe          ${qoeSummaryText(qoe, d.liveLatencySeconds)}`);
+    if (qoe) lines.push(`  qoe          ${qoeSummaryText(qoe, d.liveLatencySeconds, d.variantBitrate)}`);
     for (const [kind, part] of Object.entries(swarm.viewerKinds ?? {})) {
       if (!part) continue;
       lines.push(

@@ -42,7 +42,10 @@ export interface PreflightReport {
 }
 
 export interface PreflightOptions {
+  /** ffmpeg viewers at the peak (each a process with its pipes in this one). */
   clients: number;
+  /** Connections the light viewers' pool may open (one descriptor each); none without light viewers. */
+  lightConnections?: number;
   /** ffmpeg binary name or path; default 'ffmpeg' on PATH. */
   ffmpegPath?: string;
   env?: NodeJS.ProcessEnv;
@@ -129,8 +132,9 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
   lines.push(`ffmpeg: ${ffmpegPath} (version ${version})`);
 
-  const recommendedFiles = options.clients * OPEN_FILES_PER_CLIENT + OPEN_FILES_BASE;
-  const requiredFiles = options.clients * OPEN_FILES_NEEDED_PER_CLIENT + OPEN_FILES_BASE;
+  const lightFiles = options.lightConnections ?? 0;
+  const recommendedFiles = options.clients * OPEN_FILES_PER_CLIENT + lightFiles + OPEN_FILES_BASE;
+  const requiredFiles = options.clients * OPEN_FILES_NEEDED_PER_CLIENT + lightFiles + OPEN_FILES_BASE;
   if (options.skipLimits) {
     const files = readLimit('Max open files');
     const tasks = readLimit('Max processes');
@@ -157,8 +161,8 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
   if (files.soft < requiredFiles) {
     throw new SwarmStartError(
-      `Open-files limit too low: ${options.clients} viewers need at least ${requiredFiles} descriptors in this process ` +
-        `(${recommendedFiles} recommended: ${OPEN_FILES_PER_CLIENT} per viewer + ${OPEN_FILES_BASE}); ` +
+      `Open-files limit too low: ${options.clients} ffmpeg viewers${lightFiles > 0 ? ` and ${lightFiles} light-viewer connections` : ''} need at least ${requiredFiles} descriptors in this process ` +
+        `(${recommendedFiles} recommended: ${OPEN_FILES_PER_CLIENT} per ffmpeg viewer${lightFiles > 0 ? ' + 1 per light connection' : ''} + ${OPEN_FILES_BASE}); ` +
         `it has soft ${formatLimit(files.soft)}, hard ${formatLimit(files.hard)}, and could not raise it. ` +
         `Fix: run 'ulimit -n ${recommendedFiles}' in the shell first (as root, or after raising 'nofile' in /etc/security/limits.conf), or use fewer --clients.`,
       { limit: 'nofile', required: requiredFiles, recommended: recommendedFiles, ...files },

@@ -20,7 +20,10 @@ import type { LightErrorCode } from './errors.js';
  */
 
 export interface LightHttpOptions {
-  /** Connections per origin, all viewers together; default 4096. */
+  /**
+   * Connections per origin, all viewers together; default DEFAULT_LIGHT_CONNECTIONS. Requests
+   * beyond it wait for a free one (reported as waitMicros, outside TTFB and download time).
+   */
   connectionsPerOrigin?: number;
   /** Headers timeout and body idle timeout, ms; default 15 000 (as swarm.timeout). */
   timeoutMs?: number;
@@ -68,6 +71,15 @@ export interface RequestHandle {
   cancel(): void;
 }
 
+/**
+ * The pool's default cap. Measured (bench/light.ts, BENCHMARKS.md): 4000 light viewers of a
+ * 2 s-segment stream keep ~260 connections busy; past what one event loop can serve, an uncapped
+ * pool opened a new connection for every request that found all busy (16 830 open, 72 000 opened
+ * in 30 s at 10 000 viewers) until nginx's worker_connections refused them. Capped, the same
+ * overload queues instead, and the saturation guard reports it.
+ */
+export const DEFAULT_LIGHT_CONNECTIONS = 1024;
+
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
@@ -94,7 +106,7 @@ export class LightHttp {
     const timeoutMs = options.timeoutMs ?? 15_000;
     const keepAliveTimeout = options.keepAliveTimeoutMs ?? 60_000;
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 4096,
+      connections: options.connectionsPerOrigin ?? DEFAULT_LIGHT_CONNECTIONS,
       pipelining: 1,
       keepAliveTimeout,
       keepAliveMaxTimeout: Math.max(keepAliveTimeout, 600_000),

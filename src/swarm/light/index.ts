@@ -8,7 +8,7 @@
 export { BandwidthEstimator, type BandwidthEstimatorOptions, Ewma } from './bandwidth.js';
 export { LIGHT_ERROR_CODES, type LightErrorCode, type LightViewerError } from './errors.js';
 export { DEFAULT_MAX_PLAYLIST_BYTES, LightFleet, type LightFleetParts, lightUserAgent } from './fleet.js';
-export { LightHttp, type LightHttpOptions, type TimedResponse } from './http.js';
+export { DEFAULT_LIGHT_CONNECTIONS, LightHttp, type LightHttpOptions, type TimedResponse } from './http.js';
 export {
   LIVE_SYNC_TARGET_DURATIONS,
   liveStartIndex,

@@ -1,7 +1,7 @@
 import { ConfigError, parseDurationMs, resolvePort, viewerCountsOf } from '../../config/index.js';
 import { detectFfmpeg, newRunId, segMaxRetryProblem, selectVariant } from '../command/index.js';
 import { StartGate, trickleIntervalMsFor } from '../gateway/index.js';
-import { LightFleet } from '../light/index.js';
+import { DEFAULT_LIGHT_CONNECTIONS, LightFleet } from '../light/index.js';
 import { SwarmMetrics, startMetricsServer } from '../metrics-server.js';
 import { preflight } from '../preflight.js';
 import { MeasuringRelay } from '../relay/index.js';
@@ -77,7 +77,9 @@ export async function startSwarm(options: SwarmOptions): Promise<SwarmHandle> {
       `the start time ${new Date(options.startAtMs).toISOString()} is more than an hour ahead; give a time within the hour (--start-at, HLS_SWARM_START_AT)`,
     );
   const report = await preflight({
-    clients: plan.peakClients,
+    // Light viewers have no process: they need the descriptors of their pool's connections.
+    clients: ffmpegPlan.peakClients,
+    ...(counts.light > 0 ? { lightConnections: Math.min(counts.light, DEFAULT_LIGHT_CONNECTIONS) } : {}),
     ffmpegPath: options.ffmpegPath,
     env: options.env,
     skipLimits: spec.skipPreflight === true,

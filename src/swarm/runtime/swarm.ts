@@ -14,7 +14,12 @@ import {
   withInputUrl,
 } from '../command/index.js';
 import { type GateRelease, GateSession, type StartGate } from '../gateway/index.js';
-import type { LightFleet, LightRequestRecord, LightViewerStoppedEvent } from '../light/index.js';
+import {
+  type LightFleet,
+  type LightRequestRecord,
+  type LightViewerStoppedEvent,
+  STOPPED_BEFORE_RESPONSE,
+} from '../light/index.js';
 import type { MetricsServer, SwarmMetrics } from '../metrics-server.js';
 import { type ClientOutputEvent, ClientOutputParser } from '../parse/index.js';
 import { type MeasuringRelay, requestRecordFromRelay } from '../relay/index.js';
@@ -419,6 +424,9 @@ export class Swarm extends EventEmitter<SwarmEventMap> implements SwarmHandle {
 
   /** A light request: the error counters ffmpeg's log feeds come from the record itself. */
   private onLightRequest(record: LightRequestRecord): void {
+    // Sent, then cut by the viewer's own stop before any response: the swarm's doing, not the
+    // origin's (nginx logs it as 499); not a failed request of the run.
+    if (record.fault?.reason === STOPPED_BEFORE_RESPONSE) return;
     if (!record.ok && !record.cutByStop) {
       const atMs = record.endMs ?? record.startMs;
       if (record.status !== undefined && record.status >= 400) {

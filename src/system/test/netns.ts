@@ -34,8 +34,10 @@ export function cliInNamespace(ns: string, args: string[], timeoutMs: number): O
 export async function originInNamespace(
   ns: string,
   args: string[],
+  /** How long the origin may live before its owner stops it (a test's whole duration). */
+  timeoutMs = 180_000,
 ): Promise<{ origin: OwnedProcess; accessLog: string }> {
-  const origin = cliInNamespace(ns, ['origin', 'start', ...args], 180_000);
+  const origin = cliInNamespace(ns, ['origin', 'start', ...args], timeoutMs);
   // The origin prints one JSON line once its playlist is live.
   const lines = createInterface({ input: origin.subprocess.stdout as Readable });
   const first = await new Promise<string>((resolve, reject) => {
