@@ -13,6 +13,7 @@
 //        [--out reports/bench-light-abr.json]
 //
 // Needs root (ip netns, tc). Loads nothing outside the namespace it makes, and removes it.
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { type Report, reportSchema } from '../src/report/index.js';
 import { type OwnedProcess, spawnOwned } from '../src/system/index.js';
 import { cliInNamespace, ip, originInNamespace, pidsIn } from '../src/system/test/netns.js';
+import { positiveNumberFlag, runBench } from './cli.js';
 import { log, machine, sleep } from './swarm/proc.js';
 
 const USAGE = `Light viewers on a tbf-throttled link (not a test; needs root).
@@ -44,14 +46,7 @@ function options() {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const number = (name: 'viewers' | 'seconds' | 'link-kbit') => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value <= 0) {
-      process.stderr.write(`--${name} must be a positive number, got '${values[name]}'\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return value;
-  };
+  const number = (name: 'viewers' | 'seconds' | 'link-kbit') => positiveNumberFlag(values, name, USAGE);
   return {
     viewers: Math.round(number('viewers')),
     seconds: number('seconds'),
@@ -167,12 +162,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

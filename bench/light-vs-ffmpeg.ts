@@ -8,12 +8,14 @@
 //
 //   node --import tsx bench/light-vs-ffmpeg.ts [--ffmpeg 50] [--light 1000] [--seconds 30]
 //        [--out reports/bench-light-vs-ffmpeg.json]
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { originSchema, swarmSchema } from '../src/config/index.js';
 import { startOrigin } from '../src/origin/index.js';
 import { startSwarm } from '../src/swarm/index.js';
+import { positiveNumberFlag, runBench } from './cli.js';
 import { cpuDelta, cpuSnapshot, groupMembers, log, machine, nodeCpuSeconds, sleep } from './swarm/proc.js';
 
 const USAGE = `CPU per light viewer vs per ffmpeg viewer in one run (not a test).
@@ -36,14 +38,7 @@ function options() {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const number = (name: 'ffmpeg' | 'light' | 'seconds') => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value <= 0) {
-      process.stderr.write(`--${name} must be a positive number, got '${values[name]}'\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return value;
-  };
+  const number = (name: 'ffmpeg' | 'light' | 'seconds') => positiveNumberFlag(values, name, USAGE);
   return {
     ffmpeg: Math.round(number('ffmpeg')),
     light: Math.round(number('light')),
@@ -128,12 +123,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -10,6 +10,7 @@
 // stalls and viewer errors. Then accuracy over the whole run: request counts and bytes vs
 // nginx's JSON access log (viewers' User-Agent `…/light-<id>`), and each request's download
 // time vs nginx's $request_time, matched one to one (viewer, path, order).
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,6 +20,7 @@ import { parseAccessLog } from '../src/metrics/index.js';
 import { startOrigin } from '../src/origin/index.js';
 import { LightFleet, type LightRequestRecord, type LightVariantPolicy } from '../src/swarm/light/index.js';
 import { nearestRankPercentile } from '../src/system/index.js';
+import { positiveNumberFlag, runBench } from './cli.js';
 import { cpuDelta, cpuSnapshot, groupMembers, log, machine, nodeCpuSeconds, sleep } from './swarm/proc.js';
 
 const USAGE = `Light viewers' benchmark (not a test): N light viewers against native nginx on loopback.
@@ -97,14 +99,8 @@ function options() {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const number = (name: 'viewers' | 'seconds' | 'ramp-rate' | 'warmup' | 'connections') => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value <= 0) {
-      process.stderr.write(`--${name} must be a positive number, got '${values[name]}'\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return value;
-  };
+  const number = (name: 'viewers' | 'seconds' | 'ramp-rate' | 'warmup' | 'connections') =>
+    positiveNumberFlag(values, name, USAGE);
   return {
     viewers: Math.round(number('viewers')),
     seconds: number('seconds'),
@@ -371,12 +367,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -14,8 +14,10 @@
 // 4. ramp: achieved start rate (first to last spawn) at 10, 50 and 100 viewers/s.
 // The pieces live in bench/swarm/: options, /proc readings, the swarm phase and the bare fleets,
 // one file per check (accuracy, overhead, scale, ramp), and the output.
+
 import { originSchema } from '../src/config/index.js';
 import { type RunningOrigin, startOrigin } from '../src/origin/index.js';
+import { runBench } from './cli.js';
 import { accuracy, accuracyRows } from './swarm/accuracy.js';
 import { type BareFleet, startBareFleet } from './swarm/bare-fleet.js';
 import { type BenchOptions, parseBenchOptions } from './swarm/options.js';
@@ -113,12 +115,4 @@ async function main(): Promise<void> {
   writeOutput(options, results, rows);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

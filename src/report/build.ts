@@ -142,30 +142,37 @@ function viewerKindReportFrom(part: ViewerKindSnapshot): ViewerKindReport {
     segmentTtfbSeconds: distribution(part.segmentTtfbSeconds),
     segmentDurationSeconds: distribution(part.segmentDurationSeconds),
     startupSeconds: distribution(part.startupSeconds),
-    qoe: {
-      attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
-      videoStartFailures: nonNegativeInt(qoe.videoStartFailures),
-      exitsBeforeVideoStart: nonNegativeInt(qoe.exitsBeforeVideoStart),
-      watchSeconds: Math.max(0, finite(qoe.watchSeconds)),
-      rebufferSeconds: Math.max(0, finite(qoe.rebufferSeconds)),
-      rebufferEvents: nonNegativeInt(qoe.rebufferEvents),
-      rebufferRatio: Math.min(1, Math.max(0, finite(qoe.rebufferRatio))),
-    },
+    qoe: qoeCountsFrom(qoe),
+  };
+}
+
+/** The QoE counts both the fleet's and each viewer kind's report carry, made finite. */
+function qoeCountsFrom(qoe: {
+  attemptsPlayed: number;
+  videoStartFailures: number;
+  exitsBeforeVideoStart: number;
+  watchSeconds: number;
+  rebufferSeconds: number;
+  rebufferEvents: number;
+  rebufferRatio: number;
+}) {
+  return {
+    attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
+    videoStartFailures: nonNegativeInt(qoe.videoStartFailures),
+    exitsBeforeVideoStart: nonNegativeInt(qoe.exitsBeforeVideoStart),
+    watchSeconds: Math.max(0, finite(qoe.watchSeconds)),
+    rebufferSeconds: Math.max(0, finite(qoe.rebufferSeconds)),
+    rebufferEvents: nonNegativeInt(qoe.rebufferEvents),
+    rebufferRatio: Math.min(1, Math.max(0, finite(qoe.rebufferRatio))),
   };
 }
 
 function qoeReportFrom(qoe: QoeSummary): NonNullable<SwarmReport['qoe']> {
   return {
-    videoStartFailures: nonNegativeInt(qoe.videoStartFailures),
+    ...qoeCountsFrom(qoe),
     videoStartFailureReasons: Object.fromEntries(
       Object.entries(qoe.videoStartFailureReasons).map(([reason, n]) => [reason, nonNegativeInt(n)]),
     ),
-    exitsBeforeVideoStart: nonNegativeInt(qoe.exitsBeforeVideoStart),
-    attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
-    watchSeconds: Math.max(0, finite(qoe.watchSeconds)),
-    rebufferSeconds: Math.max(0, finite(qoe.rebufferSeconds)),
-    rebufferEvents: nonNegativeInt(qoe.rebufferEvents),
-    rebufferRatio: Math.min(1, Math.max(0, finite(qoe.rebufferRatio))),
     rebufferFrequencyPerMinute: Math.max(0, finite(qoe.rebufferFrequencyPerMinute)),
     ...(qoe.rebufferRatioPerAttempt
       ? { rebufferRatioPerAttempt: distribution(qoe.rebufferRatioPerAttempt) }
