@@ -9,7 +9,7 @@ import { escapeHtml } from './escape.js';
 import { buildCharts, renderHtmlReport, renderRunIndex } from './index.js';
 
 // Reports recorded from real runs by src/report/test/record-reports.ts.
-const FIXTURES = ['pass', 'outage', 'interrupted', 'baseline'] as const;
+const FIXTURES = ['pass', 'outage', 'interrupted', 'baseline', 'mixed'] as const;
 const fixturePath = (name: string) => new URL(`../test/fixtures/${name}.json`, import.meta.url).pathname;
 
 async function fixture(name: string): Promise<Report> {
@@ -179,6 +179,25 @@ describe('renderHtmlReport on recorded reports', () => {
     const html = renderHtmlReport(parseReportForHtml(report, 'pass'));
     expect(html).toContain('&quot;Authorization&quot;: &quot;[redacted]&quot;');
     expect(html).not.toContain('recorded-secret-token');
+  });
+
+  it('a run with light viewers: both kinds side by side, each column from its own breakdown', async () => {
+    const report = await fixture('mixed');
+    const html = renderHtmlReport(parseReportForHtml(report, 'mixed'));
+    const kinds = report.swarm?.viewerKinds;
+    if (!kinds?.ffmpeg || !kinds.light) throw new Error('the fixture has both viewer kinds');
+    const section = /<section id="viewer-kinds">(.*?)<\/section>/s.exec(html)?.[1] ?? '';
+    expect(section).toContain('<thead><tr><th></th><th>ffmpeg</th><th>light</th></tr></thead>');
+    expect(section).toContain(
+      `<tr><th>viewers</th><td>${kinds.ffmpeg.viewers}</td><td>${kinds.light.viewers}</td></tr>`,
+    );
+    for (const kind of [kinds.ffmpeg, kinds.light])
+      expect(section).toContain(
+        `<td>${kind.requests.total} (<span class="">${kind.requests.failed}</span>)</td>`,
+      );
+    // A run of ffmpeg viewers alone has no such section.
+    const pass = renderHtmlReport(parseReportForHtml(await fixture('pass'), 'pass'));
+    expect(pass).not.toContain('id="viewer-kinds"');
   });
 
   it('shows an inconclusive verdict neutral and marks unreliable thresholds', async () => {

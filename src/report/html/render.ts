@@ -14,6 +14,7 @@ import {
   shardsSection,
   startGateSection,
   swarmSection,
+  viewerKindsSection,
 } from './sections.js';
 import { PAGE_CSS, verdictClass } from './style.js';
 
@@ -111,6 +112,7 @@ ${shardsSection(report)}
 ${chartsSection(charts)}
 ${distributionsSection(report.swarm)}
 ${qoeSection(report.swarm)}
+${viewerKindsSection(report.swarm)}
 ${startGateSection(report.swarm)}
 ${swarmSection(report.swarm)}
 ${originSection(report)}

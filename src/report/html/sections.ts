@@ -9,6 +9,7 @@ import { escapeHtml, keyValueTable } from './escape.js';
  */
 
 type Distribution = SwarmReport['distributions']['startupSeconds'];
+type ViewerKindReport = NonNullable<NonNullable<SwarmReport['viewerKinds']>['light']>;
 
 const DISTRIBUTIONS: {
   key: keyof SwarmReport['distributions'];
@@ -89,6 +90,67 @@ export function qoeSection(swarm: SwarmReport | null): string {
     ],
     ['variant switches', String(qoe.variantSwitches)],
   ])}</section>`;
+}
+
+/**
+ * Both viewer kinds side by side, when the run had light viewers (swarm.viewerKinds): the
+ * demuxing ffmpeg viewers next to the in-process light ones on the same stream.
+ */
+export function viewerKindsSection(swarm: SwarmReport | null): string {
+  const kinds = swarm?.viewerKinds;
+  if (!kinds) return '';
+  const columns = (['ffmpeg', 'light'] as const).flatMap((name) => {
+    const kind = kinds[name];
+    return kind ? [{ name, kind }] : [];
+  });
+  const rows: [string, (kind: ViewerKindReport) => string][] = [
+    ['viewers', (kind) => String(kind.viewers)],
+    [
+      'requests (failed)',
+      (kind) =>
+        `${kind.requests.total} (<span class="${kind.requests.failed > 0 ? 'bad' : ''}">${kind.requests.failed}</span>)`,
+    ],
+    ['bytes', (kind) => escapeHtml(formatBytes(kind.requests.bytes))],
+    [
+      'segment download p50 / p95',
+      (kind) =>
+        kind.segmentDurationSeconds.count > 0
+          ? escapeHtml(
+              `${formatSeconds(kind.segmentDurationSeconds.p50)} / ${formatSeconds(kind.segmentDurationSeconds.p95)}`,
+            )
+          : '<span class="muted">no samples</span>',
+    ],
+    [
+      'segment TTFB p95',
+      (kind) =>
+        kind.segmentTtfbSeconds.count > 0
+          ? escapeHtml(formatSeconds(kind.segmentTtfbSeconds.p95))
+          : '<span class="muted">no samples</span>',
+    ],
+    [
+      'startup p50',
+      (kind) =>
+        kind.startupSeconds.count > 0
+          ? escapeHtml(formatSeconds(kind.startupSeconds.p50))
+          : '<span class="muted">no samples</span>',
+    ],
+    ['video start failures', (kind) => String(kind.qoe.videoStartFailures)],
+    [
+      'rebuffering',
+      (kind) =>
+        escapeHtml(
+          `${formatPercent(kind.qoe.rebufferRatio)} (${kind.qoe.rebufferEvents} stall${kind.qoe.rebufferEvents === 1 ? '' : 's'})`,
+        ),
+    ],
+  ];
+  const head = columns.map(({ name }) => `<th>${name}</th>`).join('');
+  const body = rows
+    .map(
+      ([label, cell]) =>
+        `<tr><th>${escapeHtml(label)}</th>${columns.map(({ kind }) => `<td>${cell(kind)}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  return `<section id="viewer-kinds"><h2>Viewer kinds</h2><table class="grid"><thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 export function startGateSection(swarm: SwarmReport | null): string {

@@ -5,7 +5,9 @@
  * - outage.json:      the same origin stopped at 8 s (action), error thresholds breaking
  * - interrupted.json: aborted by the caller's signal 8 s into a 60 s run
  * - baseline.json:    'recorded pass' again, with pass.json as its baseline (scenario `baseline:`)
- * `--only baseline` records baseline.json alone, against the pass.json already there.
+ * - mixed.json:       2 ffmpeg + 4 light viewers (swarm.viewers), 10 s: the per-kind breakdown
+ * `--only baseline` records baseline.json alone, against the pass.json already there;
+ * `--only mixed` mixed.json alone.
  * Custom headers with secret-looking values are set so redaction is checked on real output.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -51,12 +53,31 @@ async function recordBaseline(dir: string): Promise<string> {
   return run.verdict;
 }
 
+/** The pass scenario's origin and thresholds with ffmpeg and light viewers side by side. */
+async function recordMixed(dir: string): Promise<string> {
+  const { clients: _clients, ...swarm } = base.swarm;
+  const run = await runScenario(
+    {
+      ...passScenario,
+      name: 'recorded mixed viewers',
+      swarm: { ...swarm, viewers: { ffmpeg: 2, light: 4 }, rampRate: 6 },
+    },
+    { reportFile: join(dir, 'mixed.json'), keepOriginLogs: false, log: console.log },
+  );
+  await copyFile(run.reportPath, join(OUT, 'mixed.json'));
+  return run.verdict;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const dir = await mkdtemp(join(tmpdir(), 'hls-swarm-record-'));
   try {
     if (values.only === 'baseline') {
       console.log(`verdict: ${await recordBaseline(dir)}`);
+      return;
+    }
+    if (values.only === 'mixed') {
+      console.log(`verdict: ${await recordMixed(dir)}`);
       return;
     }
     const pass = await runScenario(passScenario, {
@@ -101,7 +122,10 @@ async function main(): Promise<void> {
     clearTimeout(timer);
     await copyFile(interrupted.reportPath, join(OUT, 'interrupted.json'));
     const baseline = await recordBaseline(dir);
-    console.log(`verdicts: ${pass.verdict}, ${outage.verdict}, ${interrupted.verdict}, ${baseline}`);
+    const mixed = await recordMixed(dir);
+    console.log(
+      `verdicts: ${pass.verdict}, ${outage.verdict}, ${interrupted.verdict}, ${baseline}, ${mixed}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
