@@ -161,8 +161,8 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
   if (files.soft < requiredFiles) {
     throw new SwarmStartError(
-      `Open-files limit too low: ${options.clients} ffmpeg viewers${lightFiles > 0 ? ` and ${lightFiles} light-viewer connections` : ''} need at least ${requiredFiles} descriptors in this process ` +
-        `(${recommendedFiles} recommended: ${OPEN_FILES_PER_CLIENT} per ffmpeg viewer${lightFiles > 0 ? ' + 1 per light connection' : ''} + ${OPEN_FILES_BASE}); ` +
+      `Open-files limit too low: ${options.clients} ${lightFiles > 0 ? `ffmpeg viewers and ${lightFiles} light-viewer connections` : 'viewers'} need at least ${requiredFiles} descriptors in this process ` +
+        `(${recommendedFiles} recommended: ${OPEN_FILES_PER_CLIENT} per ${lightFiles > 0 ? 'ffmpeg viewer + 1 per light connection' : 'viewer'} + ${OPEN_FILES_BASE}); ` +
         `it has soft ${formatLimit(files.soft)}, hard ${formatLimit(files.hard)}, and could not raise it. ` +
         `Fix: run 'ulimit -n ${recommendedFiles}' in the shell first (as root, or after raising 'nofile' in /etc/security/limits.conf), or use fewer --clients.`,
       { limit: 'nofile', required: requiredFiles, recommended: recommendedFiles, ...files },
