@@ -6,6 +6,7 @@ import type {
   QoeSummary,
   StartGateSummary,
   SwarmSnapshot,
+  ViewerKindQoe,
   ViewerKindSnapshot,
 } from '../swarm/index.js';
 import { redactText } from '../system/index.js';
@@ -147,15 +148,7 @@ function viewerKindReportFrom(part: ViewerKindSnapshot): ViewerKindReport {
 }
 
 /** The QoE counts both the fleet's and each viewer kind's report carry, made finite. */
-function qoeCountsFrom(qoe: {
-  attemptsPlayed: number;
-  videoStartFailures: number;
-  exitsBeforeVideoStart: number;
-  watchSeconds: number;
-  rebufferSeconds: number;
-  rebufferEvents: number;
-  rebufferRatio: number;
-}) {
+function qoeCountsFrom(qoe: ViewerKindQoe): ViewerKindQoe {
   return {
     attemptsPlayed: nonNegativeInt(qoe.attemptsPlayed),
     videoStartFailures: nonNegativeInt(qoe.videoStartFailures),

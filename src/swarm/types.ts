@@ -275,16 +275,17 @@ export interface ViewerKindSnapshot {
   qoe: ViewerKindQoe;
 }
 
-/** One viewer kind's player-side QoE (same definitions as QoeSummary). */
-export interface ViewerKindQoe {
-  attemptsPlayed: number;
-  videoStartFailures: number;
-  exitsBeforeVideoStart: number;
-  watchSeconds: number;
-  rebufferSeconds: number;
-  rebufferEvents: number;
-  rebufferRatio: number;
-}
+/** One viewer kind's player-side QoE: the fleet's counts (QoeSummary's definitions) for its viewers alone. */
+export type ViewerKindQoe = Pick<
+  QoeSummary,
+  | 'attemptsPlayed'
+  | 'videoStartFailures'
+  | 'exitsBeforeVideoStart'
+  | 'watchSeconds'
+  | 'rebufferSeconds'
+  | 'rebufferEvents'
+  | 'rebufferRatio'
+>;
 
 /** What the start gate did: the prepare phase before the run, and how late each viewer was let through. */
 export interface StartGateSummary {
